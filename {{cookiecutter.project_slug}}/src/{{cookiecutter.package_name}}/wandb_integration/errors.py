@@ -1,0 +1,35 @@
+"""One exception family for the integration.
+
+Every message says what was wrong, which value, and what to do about it. Callers chain the original
+exception with ``raise ... from exc`` so the cause stays visible under the headline.
+"""
+
+from __future__ import annotations
+
+
+class WandbArtifactsIOManagerError(Exception):
+    """Base class of every error the W&B integration raises on purpose."""
+
+
+class WandbConfigurationError(WandbArtifactsIOManagerError):
+    """A config value (resource, IO manager, output or input metadata, Launch op) is invalid."""
+
+
+class ArtifactNotFoundError(WandbArtifactsIOManagerError):
+    """An artifact, version, alias or entry that was asked for does not exist."""
+
+
+class ArtifactIntegrityError(WandbArtifactsIOManagerError):
+    """Stored bytes do not match the manifest digest, or a store file is truncated or unreadable."""
+
+
+class SerializationError(WandbArtifactsIOManagerError):
+    """An object could not be written or read with the requested serialization module."""
+
+
+class UnsafeDeserializationError(SerializationError):
+    """Unpickling was refused because the integration cannot vouch for the file's origin."""
+
+
+class WandbModeError(WandbArtifactsIOManagerError):
+    """The operation needs W&B online (a server and an API key) but the resolved mode is offline."""

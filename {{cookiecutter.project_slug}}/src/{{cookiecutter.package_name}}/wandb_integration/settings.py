@@ -1,0 +1,144 @@
+"""Resolved W&B settings: which mode, which entity and project, where local data lives.
+
+The resource and IO manager configs (Pythonic or classic) are turned into one ``WandbSettings`` value here,
+so mode resolution and validation live in a single place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .errors import WandbConfigurationError
+
+RequestedMode = Literal["auto", "online", "offline"]
+ResolvedMode = Literal["online", "offline"]
+VALID_MODES = ("auto", "online", "offline")
+
+# W&B entity names allow letters, digits, '-' and '_'; project names forbid these characters.
+_ENTITY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+_PROJECT_FORBIDDEN = frozenset("/\\#?%:")
+
+
+def resolve_mode(
+    requested: str, api_key: str | None, environ: Mapping[str, str] | None = None
+) -> tuple[ResolvedMode, str]:
+    """Return the mode to use and a sentence saying why."""
+    env = os.environ if environ is None else environ
+    if requested not in VALID_MODES:
+        raise WandbConfigurationError(
+            f"mode {requested!r} is not a W&B mode; use one of {', '.join(VALID_MODES)}."
+        )
+    env_mode = env.get("WANDB_MODE", "").strip().lower()
+    if env_mode in ("offline", "disabled", "dryrun"):
+        return "offline", f"WANDB_MODE={env_mode} is set in the environment"
+    if requested == "offline":
+        return "offline", "mode 'offline' is configured"
+    if requested == "online":
+        return "online", "mode 'online' is configured"
+    if api_key:
+        return "online", "mode 'auto' and an API key is configured"
+    if env.get("WANDB_API_KEY"):
+        return "online", "mode 'auto' and WANDB_API_KEY is set"
+    return "offline", "mode 'auto' and no W&B API key is configured (set WANDB_API_KEY to go online)"
+
+
+def check_entity(entity: str, source: str) -> str:
+    if not entity or not entity.strip():
+        raise WandbConfigurationError(
+            f"{source} entity is empty; set it to your W&B user or team name (e.g. 'my-team')."
+        )
+    if not _ENTITY_RE.match(entity):
+        raise WandbConfigurationError(
+            f"{source} entity {entity!r} is not a W&B user or team name; use letters, digits, '-' and '_'."
+        )
+    return entity
+
+
+def check_project(project: str, source: str) -> str:
+    if not project or not project.strip():
+        raise WandbConfigurationError(f"{source} project is empty; set it to a W&B project name.")
+    bad = sorted(_PROJECT_FORBIDDEN.intersection(project))
+    if bad or len(project) > 128:
+        raise WandbConfigurationError(
+            f"{source} project {project!r} is not a valid W&B project name; "
+            f"use up to 128 characters without {' '.join(sorted(_PROJECT_FORBIDDEN))}."
+        )
+    return project
+
+
+@dataclass(frozen=True)
+class WandbSettings:
+    """Everything the integration needs to know to talk to W&B or to the local store."""
+
+    entity: str
+    project: str
+    mode: ResolvedMode
+    mode_reason: str
+    base_dir: Path
+    api_key: str | None = field(default=None, repr=False)
+    host: str | None = None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        entity: str,
+        project: str,
+        mode: str,
+        base_dir: str | os.PathLike[str],
+        api_key: str | None = None,
+        host: str | None = None,
+        source: str = "W&B resource",
+    ) -> WandbSettings:
+        resolved, reason = resolve_mode(mode, api_key)
+        key = api_key or os.environ.get("WANDB_API_KEY") or None
+        if resolved == "online" and not key:
+            raise WandbConfigurationError(
+                f"{source} mode is online ({reason}) but no API key is available; "
+                "set WANDB_API_KEY or api_key, or use mode 'offline'."
+            )
+        return cls(
+            entity=check_entity(entity, source),
+            project=check_project(project, source),
+            mode=resolved,
+            mode_reason=reason,
+            base_dir=Path(base_dir).expanduser().resolve(),
+            api_key=key,
+            host=host or None,
+        )
+
+    @property
+    def integration_dir(self) -> Path:
+        """Root of everything the integration keeps under ``base_dir``."""
+        return self.base_dir / "wandb"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.integration_dir / "artifacts"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.integration_dir / "cache"
+
+    @property
+    def runs_dir(self) -> Path:
+        """``WANDB_DIR`` for runs the integration or user code opens."""
+        return self.integration_dir / "runs"
+
+
+def default_base_dir(instance_storage_dir: str | None) -> Path:
+    """The Dagster instance's storage directory, else ``$DAGSTER_HOME``."""
+    if instance_storage_dir:
+        return Path(instance_storage_dir)
+    dagster_home = os.environ.get("DAGSTER_HOME")
+    if dagster_home:
+        return Path(dagster_home)
+    raise WandbConfigurationError(
+        "base_dir is not set and there is no Dagster instance storage directory or DAGSTER_HOME; "
+        "set base_dir on the IO manager or resource, or export DAGSTER_HOME."
+    )

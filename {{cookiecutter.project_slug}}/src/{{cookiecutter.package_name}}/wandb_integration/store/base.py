@@ -1,0 +1,108 @@
+"""The artifact-store interface the IO manager talks to, and the values that cross it.
+
+Two back ends implement ``ArtifactStore``: ``LocalArtifactStore`` (the embedded, offline default) and
+``WandbArtifactStore`` (W&B through the public SDK). Neither the IO manager nor the serializers know
+which one they have.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class ArtifactId:
+    """``entity/project/name`` of an artifact collection (all of its versions)."""
+
+    entity: str
+    project: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.entity}/{self.project}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One file of a version: its path inside the artifact, W&B-style digest and size.
+
+    ``ref`` is set for reference entries (``add_reference``): the bytes live elsewhere and are not stored.
+    """
+
+    path: str
+    digest: str
+    size: int
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ArtifactVersion:
+    """One committed, immutable version as recorded by a store."""
+
+    id: ArtifactId
+    version: int
+    type: str
+    digest: str
+    entries: Mapping[str, ManifestEntry]
+    aliases: tuple[str, ...] = ()
+    description: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    lineage: Mapping[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    # Back-end specific handle (e.g. the wandb.Artifact online); never compared or serialized.
+    handle: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def version_tag(self) -> str:
+        return f"v{self.version}"
+
+    @property
+    def qualified_name(self) -> str:
+        """``name:vN``, as ``wandb.Artifact.name`` spells a logged version."""
+        return f"{self.id.name}:{self.version_tag}"
+
+    @property
+    def size(self) -> int:
+        return sum(entry.size for entry in self.entries.values())
+
+
+@dataclass
+class ArtifactDraft:
+    """A version being written: files staged on local disk plus the descriptive fields.
+
+    ``files`` maps the path inside the artifact to a local file holding its bytes. The store copies or
+    moves them; a draft is used once.
+    """
+
+    id: ArtifactId
+    type: str
+    files: dict[str, Path] = field(default_factory=dict)
+    references: list[ManifestEntry] = field(default_factory=list)
+    description: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+    lineage: dict[str, Any] = field(default_factory=dict)
+
+
+class ArtifactStore(abc.ABC):
+    """Versioned artifact storage: commit drafts, resolve versions, hand out verified local files."""
+
+    @abc.abstractmethod
+    def commit(self, draft: ArtifactDraft) -> ArtifactVersion:
+        """Make ``draft`` the newest version (or reuse the latest when digests are equal) and add aliases."""
+
+    @abc.abstractmethod
+    def resolve(self, artifact_id: ArtifactId, *, version: int | None = None, alias: str | None = None) -> ArtifactVersion:
+        """The version with that number or alias (default ``latest``); ``ArtifactNotFoundError`` otherwise."""
+
+    @abc.abstractmethod
+    def local_path(self, version: ArtifactVersion, entry_path: str) -> Path:
+        """A local path to one stored entry whose bytes were verified against the manifest digest."""
+
+    @abc.abstractmethod
+    def link(self, version: ArtifactVersion, target: ArtifactId, aliases: Sequence[str] = ()) -> ArtifactVersion:
+        """Link ``version`` into a registry collection ``target`` (model registry promotion)."""
