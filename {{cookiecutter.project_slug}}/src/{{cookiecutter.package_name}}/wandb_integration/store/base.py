@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,23 @@ class ArtifactStore(abc.ABC):
     @abc.abstractmethod
     def link(self, version: ArtifactVersion, target: ArtifactId, aliases: Sequence[str] = ()) -> ArtifactVersion:
         """Link ``version`` into a registry collection ``target`` (model registry promotion)."""
+
+    @abc.abstractmethod
+    def staging_dir(self) -> AbstractContextManager[Path]:
+        """A scratch folder on the store's own filesystem, removed on exit.
+
+        Writers serialize straight into it; ``commit`` moves files from it instead of copying them.
+        """
+
+    def open(self, version: ArtifactVersion) -> Any:
+        """An object with ``wandb.Artifact``'s reading API for ``version`` (``get``, ``get_entry``, …)."""
+        from ..local_artifact import LocalArtifact
+
+        return LocalArtifact(self, version)
+
+    def location(self, version: ArtifactVersion) -> dict[str, str]:
+        """Where ``version`` can be seen: a local folder offline, URLs online (Dagster output metadata)."""
+        return {}
+
+    def close(self) -> None:
+        """Release what the store holds for this step (finish the W&B run, expire the cache)."""

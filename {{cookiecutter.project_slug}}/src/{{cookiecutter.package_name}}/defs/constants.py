@@ -1,0 +1,10 @@
+"""Names and defaults shared by the definitions. Edit the W&B entity and project here."""
+
+WANDB_ENTITY = "{{ cookiecutter.wandb_entity }}"
+WANDB_PROJECT = "{{ cookiecutter.wandb_project }}"
+# "auto": W&B when WANDB_API_KEY is set, else the local store; WANDB_MODE=offline always wins.
+WANDB_MODE = "{{ cookiecutter.default_mode }}"
+
+# Resource keys, as in the W&B guide.
+WANDB_RESOURCE_KEY = "wandb_resource"
+ARTIFACTS_IO_MANAGER_KEY = "wandb_artifacts_manager"

@@ -1,0 +1,155 @@
+"""The W&B resource: credentials, entity/project defaults and the mode, for the IO manager and user code.
+
+``WandbResource`` is the Pythonic form. The classic ``wandb_resource`` (config ``api_key``, ``host``) and the
+``wandb_config`` values resource (``entity``, ``project``) from the W&B guide build the same object, so
+``wandb_resource.configured({"api_key": {"env": "WANDB_API_KEY"}})`` keeps working.
+
+Nothing here imports wandb or reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import dagster as dg
+from pydantic import Field, PrivateAttr
+
+from .settings import WandbSettings, default_base_dir
+
+
+class WandbResource(dg.ConfigurableResource):
+    """Weights & Biases access for assets, ops and the artifacts IO manager (offline by default without a key)."""
+
+    api_key: str | None = Field(
+        default=None,
+        description="W&B API key; use dg.EnvVar('WANDB_API_KEY'). Without one, mode 'auto' works offline.",
+    )
+    host: str | None = Field(
+        default=None,
+        description="W&B server URL for dedicated or self-hosted W&B; default: wandb's own (or WANDB_BASE_URL).",
+    )
+    entity: str | None = Field(default=None, description="W&B user or team that owns runs and artifacts.")
+    project: str | None = Field(default=None, description="W&B project for runs and artifacts.")
+    mode: Literal["auto", "online", "offline"] = Field(
+        default="auto",
+        description="'auto': online when an API key is available, else the local store. "
+        "WANDB_MODE=offline in the environment always wins.",
+    )
+    base_dir: str | None = Field(
+        default=None,
+        description="Folder for the local artifact store, cache and run files; default: the Dagster "
+        "instance storage directory, else $DAGSTER_HOME.",
+    )
+
+    _instance_storage_dir: str | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.instance is not None:
+            self._instance_storage_dir = context.instance.storage_directory()
+
+    def settings(
+        self,
+        *,
+        entity: str | None = None,
+        project: str | None = None,
+        base_dir: str | None = None,
+        instance_storage_dir: str | None = None,
+        source: str = "WandbResource",
+    ) -> WandbSettings:
+        """Resolved settings; arguments override the resource's own values (the classic ``wandb_config``)."""
+        folder = base_dir or self.base_dir or default_base_dir(instance_storage_dir or self._instance_storage_dir)
+        return WandbSettings.build(
+            entity=entity if entity is not None else (self.entity or ""),
+            project=project if project is not None else (self.project or ""),
+            mode=self.mode,
+            base_dir=folder,
+            api_key=self.api_key,
+            host=self.host,
+            source=source,
+        )
+
+    @property
+    def sdk(self) -> Any:
+        """The ``wandb`` module, imported on first use."""
+        import wandb
+
+        return wandb
+
+    @contextlib.contextmanager
+    def run(self, run_id: str, *, settings: WandbSettings | None = None, **init_kwargs: Any) -> Iterator[Any]:
+        """A W&B run with this id, resumed if it exists, finished on exit (also on failure).
+
+        Pass the id the artifacts IO manager uses (by default the Dagster run id) so metrics and artifacts
+        of one Dagster run land in one W&B run. Offline, wandb writes an offline run under ``base_dir``
+        that ``wandb sync`` can upload later.
+        """
+        resolved = settings or self.settings()
+        wandb = self.sdk
+        resolved.runs_dir.mkdir(parents=True, exist_ok=True)
+        run = wandb.init(
+            id=run_id,
+            resume="allow",
+            entity=resolved.entity,
+            project=resolved.project,
+            dir=str(resolved.runs_dir),
+            mode=resolved.mode,
+            reinit="create_new",
+            settings=wandb_settings(resolved),
+            **init_kwargs,
+        )
+        failed = True
+        try:
+            yield run
+            failed = False
+        finally:
+            run.finish(exit_code=1 if failed else 0)
+
+
+def wandb_settings(settings: WandbSettings) -> Any:
+    """``wandb.Settings`` carrying the key and host explicitly, so nothing is written to ``~/.netrc``."""
+    import wandb
+
+    options: dict[str, Any] = {"silent": True, "x_disable_stats": True}
+    if settings.api_key:
+        options["api_key"] = settings.api_key
+    if settings.host:
+        options["base_url"] = settings.host
+    return wandb.Settings(**options)
+
+
+@dg.resource(
+    config_schema={
+        "api_key": dg.Field(dg.StringSource, is_required=False, description="W&B API key (may come from env)."),
+        "host": dg.Field(dg.StringSource, is_required=False, description="W&B server URL."),
+        "mode": dg.Field(
+            dg.StringSource,
+            is_required=False,
+            default_value="auto",
+            description="'auto', 'online' or 'offline'.",
+        ),
+        "base_dir": dg.Field(dg.StringSource, is_required=False, description="Folder for the local store."),
+    },
+    description="W&B access (classic style); entity and project come from the `wandb_config` resource.",
+)
+def wandb_resource(context: dg.InitResourceContext) -> WandbResource:
+    config = context.resource_config
+    resource = WandbResource(
+        api_key=config.get("api_key") or None,
+        host=config.get("host") or None,
+        mode=config.get("mode", "auto"),
+        base_dir=config.get("base_dir"),
+    )
+    if context.instance is not None:
+        resource._instance_storage_dir = context.instance.storage_directory()
+    return resource
+
+
+def wandb_config_resource() -> dg.ResourceDefinition:
+    """The guide's ``make_values_resource(entity=str, project=str)``, described."""
+    return dg.make_values_resource(
+        entity=dg.Field(str, description="W&B user or team."),
+        project=dg.Field(str, description="W&B project."),
+    )
+
