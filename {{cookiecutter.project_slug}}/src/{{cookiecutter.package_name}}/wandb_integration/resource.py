@@ -10,7 +10,7 @@ Nothing here imports wandb or reads the environment at import time.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 import dagster as dg
@@ -105,6 +105,18 @@ class WandbResource(dg.ConfigurableResource):
             failed = False
         finally:
             run.finish(exit_code=1 if failed else 0)
+
+    def link_artifact(
+        self, source: str, target_path: str, aliases: Sequence[str] = (), *, settings: WandbSettings | None = None
+    ) -> dict[str, Any]:
+        """Promote ``source`` (``"trained_model:v3"``) into a registry collection (``"wandb-registry-model/x"``).
+
+        Online through ``Artifact.link``; offline into the local store's registry namespace.
+        Returns metadata describing the linked version, ready for ``context.add_output_metadata``.
+        """
+        from .registry import link_artifact
+
+        return link_artifact(settings or self.settings(), source, target_path, aliases)
 
 
 def wandb_settings(settings: WandbSettings) -> Any:
