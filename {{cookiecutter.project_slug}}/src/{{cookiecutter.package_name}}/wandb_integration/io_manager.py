@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .artifact_io import ArtifactIO, RunOptions
 from .errors import WandbConfigurationError
@@ -42,6 +42,17 @@ _FIELD_DESCRIPTIONS = {
 }
 
 
+def check_options(run_id: str | None, wandb_run_id: str | None, cache_duration_in_minutes: int) -> None:
+    if run_id and wandb_run_id and run_id != wandb_run_id:
+        raise WandbConfigurationError(
+            f"run_id {run_id!r} and wandb_run_id {wandb_run_id!r} are both set; keep only run_id."
+        )
+    if cache_duration_in_minutes < 0:
+        raise WandbConfigurationError(
+            f"cache_duration_in_minutes {cache_duration_in_minutes} is negative; use 0 to disable the cache."
+        )
+
+
 def build_worker(
     context: dg.InitResourceContext,
     settings: WandbSettings,
@@ -53,15 +64,8 @@ def build_worker(
     cache_duration_in_minutes: int,
     unpickle_from_other_projects: bool,
 ) -> ArtifactIO:
-    if run_id and wandb_run_id and run_id != wandb_run_id:
-        raise WandbConfigurationError(
-            f"run_id {run_id!r} and wandb_run_id {wandb_run_id!r} are both set; keep only run_id."
-        )
-    if cache_duration_in_minutes < 0:
-        raise WandbConfigurationError(
-            f"cache_duration_in_minutes {cache_duration_in_minutes} is negative; use 0 to disable the cache."
-        )
-    dagster_run_id = context.run_id or "no-run"
+    check_options(run_id, wandb_run_id, cache_duration_in_minutes)
+    dagster_run_id = context.run.run_id if context.run is not None else "no-run"
     options = RunOptions(
         dagster_run_id=dagster_run_id,
         run_id=run_id or wandb_run_id or dagster_run_id,
@@ -107,6 +111,12 @@ class WandbArtifactsIOManager(dg.ConfigurableIOManagerFactory):
     unpickle_from_other_projects: bool = Field(
         default=False, description=_FIELD_DESCRIPTIONS["unpickle_from_other_projects"]
     )
+
+    @model_validator(mode="after")
+    def _validate(self) -> WandbArtifactsIOManager:
+        # Raised as our own error (not a ValueError), so pydantic lets it through unwrapped at construction.
+        check_options(self.run_id, self.wandb_run_id, self.cache_duration_in_minutes)
+        return self
 
     def create_io_manager(self, context: dg.InitResourceContext) -> ArtifactIO:
         settings = self.wandb_resource.settings(

@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 import dagster as dg
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
-from .settings import WandbSettings, default_base_dir
+from .settings import WandbSettings, check_entity, check_project, default_base_dir
 
 
 class WandbResource(dg.ConfigurableResource):
@@ -44,6 +44,15 @@ class WandbResource(dg.ConfigurableResource):
     )
 
     _instance_storage_dir: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _validate(self) -> WandbResource:
+        # Entity and project may come later from the classic `wandb_config`; check them when given.
+        if self.entity is not None:
+            check_entity(self.entity, "WandbResource")
+        if self.project is not None:
+            check_project(self.project, "WandbResource")
+        return self
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if context.instance is not None:

@@ -1,0 +1,118 @@
+"""Partitioned outputs and inputs: one artifact per partition key, dicts keyed by partition on read."""
+
+import dagster as dg
+import pytest
+
+from tests._package import integration
+
+from .conftest import ENTITY, PROJECT
+
+ArtifactId = integration.store.ArtifactId
+naming = integration.naming
+
+
+def ids(name):
+    return ArtifactId(ENTITY, PROJECT, name)
+
+
+static = dg.StaticPartitionsDefinition(["red", "white"])
+daily = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-04")
+hourly = dg.HourlyPartitionsDefinition(start_date="2024-01-01-00:00", end_date="2024-01-01-03:00")
+multi = dg.MultiPartitionsDefinition({"color": static, "date": daily})
+
+
+def test_static_partitions_write_one_artifact_each_and_read_back_as_a_dict(resources, store):
+    @dg.asset(partitions_def=static)
+    def wine(context: dg.AssetExecutionContext) -> str:
+        return f"{context.partition_key} wine"
+
+    @dg.asset
+    def cellar(wine: dict) -> dict:
+        return wine
+
+    for key in static.get_partition_keys():
+        dg.materialize([wine], partition_key=key, resources=resources)
+    result = dg.materialize([wine, cellar], selection=[cellar], resources=resources)
+    assert result.output_for_node("cellar") == {"red": "red wine", "white": "white wine"}
+    assert store.resolve(ids("wine.red")).version == 0
+
+
+def test_hourly_partition_keys_are_sanitised(resources, store):
+    @dg.asset(partitions_def=hourly)
+    def readings(context: dg.AssetExecutionContext) -> str:
+        return context.partition_key
+
+    dg.materialize([readings], partition_key="2024-01-01-01:00", resources=resources)
+    name = naming.artifact_name(["readings"], "2024-01-01-01:00")
+    assert store.resolve(ids(name)).version == 0
+
+
+def test_multi_partitions_with_star_defaults_extended_by_explicit_keys(resources, store):
+    @dg.asset(partitions_def=multi)
+    def sales(context: dg.AssetExecutionContext) -> str:
+        return context.partition_key
+
+    keys = ["red|2024-01-01", "white|2024-01-01"]
+    for key in keys:
+        dg.materialize([sales], partition_key=key, resources=resources)
+    # A second version of one partition so "version" has something to pick.
+    dg.materialize([sales], partition_key="red|2024-01-01", resources=resources, tags={"retry": "1"})
+
+    read_config = {"partitions": {"*": {"alias": "latest"}, "red|2024-01-01": {"version": "v0"}}}
+
+    @dg.asset(partitions_def=multi, ins={"sales": dg.AssetIn(metadata={"wandb_artifact_configuration": read_config})})
+    def report(sales: dict) -> dict:
+        return sales
+
+    result = dg.materialize([sales, report], selection=[report], partition_key="white|2024-01-01", resources=resources)
+    assert result.output_for_node("report") == {"white|2024-01-01": "white|2024-01-01"}
+
+
+def test_single_run_backfill_writes_one_version_per_partition(resources, store):
+    @dg.asset(partitions_def=daily, backfill_policy=dg.BackfillPolicy.single_run())
+    def daily_counts(context: dg.AssetExecutionContext) -> dict:
+        return {key: len(key) for key in context.partition_keys}
+
+    job = dg.define_asset_job("backfill", selection=[daily_counts])
+    defs = dg.Definitions(assets=[daily_counts], jobs=[job], resources=resources)
+    result = defs.resolve_job_def("backfill").execute_in_process(
+        tags={"dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-03"},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    for key in ("2024-01-01", "2024-01-02", "2024-01-03"):
+        assert store.resolve(ids(f"daily_counts.{key}")).version == 0
+
+
+def test_several_partitions_need_a_dict_per_partition(resources):
+    @dg.asset(partitions_def=daily, backfill_policy=dg.BackfillPolicy.single_run())
+    def daily_counts(context: dg.AssetExecutionContext) -> int:
+        return 1
+
+    job = dg.define_asset_job("backfill", selection=[daily_counts])
+    defs = dg.Definitions(assets=[daily_counts], jobs=[job], resources=resources)
+    with pytest.raises(integration.WandbConfigurationError, match="return a dict"):
+        defs.resolve_job_def("backfill").execute_in_process(
+            tags={"dagster/asset_partition_range_start": "2024-01-01",
+                  "dagster/asset_partition_range_end": "2024-01-02"},
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+
+
+def test_a_mapping_to_one_partition_still_returns_a_dict(resources):
+    @dg.asset(partitions_def=daily)
+    def daily_value(context: dg.AssetExecutionContext) -> str:
+        return context.partition_key
+
+    @dg.asset(
+        partitions_def=daily,
+        ins={"daily_value": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))},
+    )
+    def previous_day(daily_value: dict) -> dict:
+        return daily_value
+
+    dg.materialize([daily_value], partition_key="2024-01-01", resources=resources)
+    result = dg.materialize(
+        [daily_value, previous_day], selection=[previous_day], partition_key="2024-01-02", resources=resources
+    )
+    assert result.output_for_node("previous_day") == {"2024-01-01": "2024-01-01"}
