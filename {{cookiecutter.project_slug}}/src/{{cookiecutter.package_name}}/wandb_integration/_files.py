@@ -1,0 +1,192 @@
+"""File-system helpers shared by the local artifact store and the download cache.
+
+``ScratchArea`` hands out temporary folders that survive crashes only until the next sweep: each folder
+``<token>/`` has a sibling ``<token>.lock`` that its process holds (an OS lock, released when the process
+dies, even by SIGKILL). The lock exists before the folder, so a folder whose lock nobody holds belongs to a
+dead process and a sweep removes it without waiting on anyone.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import stat
+import sys
+import uuid
+from collections.abc import Mapping
+from contextlib import ExitStack, suppress
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from .errors import ArtifactIntegrityError, WandbArtifactsIOManagerError
+
+_LOCK = ".lock"
+_CHUNK = 1024 * 1024
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+class ScratchArea:
+    """Crash-safe temporary folders under ``root`` (which must be on the filesystem they are published to)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def folder(self) -> ScratchFolder:
+        """A new empty folder, removed by ``close()`` or on leaving ``with``; kept while its process lives."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            path = self.root / f"{os.getpid()}-{uuid.uuid4().hex}"
+            lock = FileLock(path.with_name(path.name + _LOCK), thread_local=False)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:  # a sweeper took the brand-new lock file: use another name
+                continue
+            if Path(lock.lock_file).exists():  # not unlinked by a sweeper between our open and lock
+                path.mkdir()
+                return ScratchFolder(path, lock)
+            lock.release()
+        raise WandbArtifactsIOManagerError(
+            f"could not create a temporary folder in {self.root}; check that it is writable."
+        )
+
+    def is_alive(self, token: str) -> bool:
+        """Whether the process that made folder ``token`` still holds it (never waits); reaps it if not."""
+        if not (self.root / (token + _LOCK)).exists():
+            return False  # the lock is made before a token is handed out, so its owner is gone
+        return not self._reap(token)
+
+    def sweep(self) -> None:
+        """Remove what dead processes left; a folder whose lock is held is skipped, never waited on."""
+        try:
+            tokens = {path.name.removesuffix(_LOCK) for path in self.root.iterdir()}
+        except FileNotFoundError:
+            return
+        for token in tokens:
+            self._reap(token)
+
+    def _reap(self, token: str) -> bool:
+        """Remove ``token``'s folder and lock if no live process holds the lock; return whether it did."""
+        lock = FileLock(self.root / (token + _LOCK), thread_local=False)
+        try:
+            lock.acquire(timeout=0)
+        except (Timeout, OSError):
+            return False
+        try:
+            remove_tree(self.root / token)
+            with suppress(OSError):
+                Path(lock.lock_file).unlink()  # while holding it, so no one waits on an orphaned inode
+        finally:
+            lock.release()
+        return True
+
+
+class ScratchFolder:
+    """One folder of a ``ScratchArea``; ``with`` yields its path and removes it on exit."""
+
+    def __init__(self, path: Path, lock: FileLock) -> None:
+        self.path = path
+        self._lock = lock
+        self._pid = os.getpid()
+
+    def close(self) -> None:
+        if os.getpid() != self._pid or not self._lock.is_locked:
+            return  # already closed, or a forked child, which must not remove its parent's folder
+        remove_tree(self.path)
+        with suppress(OSError):
+            Path(self._lock.lock_file).unlink()  # while holding it, as sweepers do
+        self._lock.release()
+
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def hash_file(source: Path, copy_to: Path | None = None) -> tuple[str, int]:
+    """W&B digest and size of ``source``, copied to ``copy_to`` in the same pass; the result is fsynced."""
+    md5, size = hashlib.md5(usedforsecurity=False), 0
+    with open(source, "rb") as reader, ExitStack() as stack:
+        writer = stack.enter_context(open(copy_to, "xb")) if copy_to else None
+        for chunk in iter(lambda: reader.read(_CHUNK), b""):
+            md5.update(chunk)
+            size += len(chunk)
+            if writer:
+                writer.write(chunk)
+        if writer:
+            writer.flush()
+        fsync((writer or reader).fileno())
+    return base64.b64encode(md5.digest()).decode("ascii"), size
+
+
+def read_json(path: Path, what: str, format_version: int) -> dict[str, Any]:
+    """A store JSON file; damage is an ``ArtifactIntegrityError`` naming the file, not a decode error."""
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise ArtifactIntegrityError(f"{what} is missing: {path}; restore it from a backup.") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ArtifactIntegrityError(
+            f"{what} is truncated or not JSON: {path} ({exc}); restore it from a backup, or delete "
+            f"{path.parent} to drop it."
+        ) from exc
+    if not isinstance(data, dict) or data.get("format") != format_version:
+        raise ArtifactIntegrityError(
+            f"{what} at {path} is not a format-{format_version} store file; restore it from a backup."
+        )
+    return data
+
+
+def write_json(path: Path, data: Mapping[str, Any], *, atomic: bool) -> None:
+    """Write and fsync; ``atomic`` writes a temp file and renames it over ``path`` (callers hold a lock)."""
+    target = path.with_name(path.name + ".tmp") if atomic else path
+    with open(target, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1, sort_keys=True)
+        handle.flush()
+        fsync(handle.fileno())
+    if atomic:
+        os.replace(target, path)
+        fsync_dir(path.parent)
+
+
+def fsync(fd: int) -> None:
+    if os.name == "posix":  # Windows cannot fsync a read-only handle
+        os.fsync(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (POSIX; Windows cannot open folders)."""
+    if os.name == "posix":
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def make_read_only(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            os.chmod(path, READ_ONLY)
+
+
+def remove_tree(path: Path) -> None:
+    """Best effort (a later sweep retries); read-only files, which Windows refuses to delete, are unlocked."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+        return
+
+    def retry(func: Any, target: str, _exc: Any) -> None:
+        with suppress(OSError):
+            os.chmod(target, stat.S_IRWXU)
+            func(target)
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=retry)
+    else:
+        shutil.rmtree(path, onerror=retry)

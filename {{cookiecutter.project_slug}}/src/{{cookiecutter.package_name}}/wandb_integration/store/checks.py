@@ -1,0 +1,74 @@
+"""Validation of what the local store is asked to hold: artifact ids, entry paths, aliases, version tags.
+
+Each check raises ``WandbConfigurationError`` naming the offending value and saying what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from ..errors import WandbConfigurationError
+from .base import ArtifactId
+
+VERSION_TAG = re.compile(r"^v(\d+)$")
+_ALIAS_FORBIDDEN = frozenset("/:")
+
+
+def check_aliases(aliases: Sequence[str]) -> list[str]:
+    """Validated aliases, in order, without duplicates; ``WandbConfigurationError`` names a bad one."""
+    if isinstance(aliases, str):
+        raise WandbConfigurationError(
+            f"aliases must be a list of strings, got the string {aliases!r}; use [{aliases!r}]."
+        )
+    for alias in aliases:
+        if not isinstance(alias, str) or not alias.strip() or len(alias) > 128:
+            raise WandbConfigurationError(
+                f"alias {alias!r} is not allowed; use a non-empty string of at most 128 characters."
+            )
+        if _ALIAS_FORBIDDEN.intersection(alias) or not alias.isprintable():
+            raise WandbConfigurationError(
+                f"alias {alias!r} is not allowed; aliases cannot contain '/', ':' or control characters."
+            )
+        if VERSION_TAG.match(alias):
+            raise WandbConfigurationError(
+                f"alias {alias!r} looks like a version number, which W&B reserves; use e.g. '{alias}-prod'."
+            )
+    return list(dict.fromkeys(aliases))
+
+
+def check_id(artifact: ArtifactId) -> None:
+    for label, value in (("entity", artifact.entity), ("project", artifact.project), ("name", artifact.name)):
+        if not isinstance(value, str) or not value or value.startswith(".") or set(value) & set("/\\\0"):
+            raise WandbConfigurationError(
+                f"artifact {label} {value!r} (in '{artifact}') cannot be stored; it must be non-empty, "
+                "not start with '.', and hold no '/' or '\\'."
+            )
+
+
+def check_entry_paths(paths: list[str], artifact: ArtifactId) -> None:
+    folders: set[str] = set()
+    for path in paths:
+        parts = path.split("/") if isinstance(path, str) else [""]
+        if any(part in ("", ".", "..") for part in parts) or "\\" in path or "\0" in path:
+            raise WandbConfigurationError(
+                f"entry path {path!r} of artifact '{artifact}' is not a relative path like 'data/train.csv'; "
+                "remove empty, '.' and '..' parts and backslashes."
+            )
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    clash = sorted(set(paths) & folders) or sorted(p for p, n in Counter(paths).items() if n > 1)
+    if clash:
+        raise WandbConfigurationError(
+            f"entry path {clash[0]!r} of artifact '{artifact}' is used twice (as a file and a folder, or "
+            "by a file and a reference); rename one of them."
+        )
+
+
+def version_number(version: int | str, artifact: ArtifactId) -> int:
+    if isinstance(version, int) and not isinstance(version, bool):
+        return version
+    match = VERSION_TAG.match(version) if isinstance(version, str) else None
+    if match is None and not (isinstance(version, str) and version.isdigit()):
+        raise WandbConfigurationError(f"version {version!r} of artifact '{artifact}' is not like 'v3' or 3.")
+    return int(match.group(1) if match else version)
