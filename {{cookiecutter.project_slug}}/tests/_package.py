@@ -6,3 +6,7 @@ PACKAGE_NAME = "{{ cookiecutter.package_name }}"
 
 package = import_module(PACKAGE_NAME)
 integration = import_module(f"{PACKAGE_NAME}.wandb_integration")
+local_store = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local")
+store_base = import_module(f"{PACKAGE_NAME}.wandb_integration.store.base")
+artifact_cache = import_module(f"{PACKAGE_NAME}.wandb_integration.cache")
+digests = import_module(f"{PACKAGE_NAME}.wandb_integration.digests")
