@@ -27,12 +27,10 @@ ever deleted from the index, so readers, which take no lock, never lose a versio
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +46,9 @@ from ..errors import (
 )
 from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, ManifestEntry
 from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, version_number
+from .records import FORMAT, check_index, empty_index, new_manifest, version_from
 
 MODEL_REGISTRY_PROJECT = "wandb-registry-model"
-FORMAT = 1
 _INDEX, _MANIFEST, _FILES, _VERSIONS = "index.json", "manifest.json", "files", "versions"
 _STAGING, _LOCK = ".staging", ".lock"
 _Stored = tuple[Path, str, int]  # stored copy, digest, size of a draft file
@@ -102,7 +100,9 @@ class LocalArtifactStore(ArtifactStore):
                 entries[path] = ManifestEntry(path, digest, size)
             for ref in draft.references:
                 entries[ref.path] = ManifestEntry(ref.path, ref.digest, ref.size, ref.ref)
-            record = _record(draft.type, entries, draft.description, draft.metadata, draft.lineage, draft.id)
+            record = new_manifest(
+                draft.type, entries, draft.description, draft.metadata, draft.lineage, draft.id
+            )
             return self._publish(draft.id, scratch / "payload", record, aliases)
 
     def link(
@@ -123,18 +123,13 @@ class LocalArtifactStore(ArtifactStore):
                 "linked_from": f"{version.id}:{version.version_tag}",
                 "source_lineage": dict(version.lineage),
             }
-            record = _record(
+            record = new_manifest(
                 version.type, dict(version.entries), version.description, version.metadata, lineage, target
             )
             return self._publish(target, scratch / "payload", record, checked)
 
     def _take(
-        self,
-        source: Path,
-        target: Path,
-        taken: dict[Path, tuple[Path, str, int]],
-        artifact: ArtifactId,
-        path: str,
+        self, source: Path, target: Path, taken: dict[Path, _Stored], artifact: ArtifactId, path: str
     ) -> tuple[str, int]:
         """Move a file out of a ``staging_dir()`` folder, copy any other; return (digest, size).
 
@@ -302,34 +297,15 @@ class LocalArtifactStore(ArtifactStore):
 
     def _index(self, artifact: ArtifactId, missing_ok: bool = False) -> dict[str, Any]:
         path = self._name_dir(artifact) / _INDEX
-        if not path.exists():
-            if missing_ok:
-                return {
-                    "format": FORMAT,
-                    "artifact": str(artifact),
-                    "type": None,
-                    "versions": [],
-                    "aliases": {},
-                }
-            names = [a.name for a in self.list_artifacts(artifact.entity, artifact.project)]
-            raise ArtifactNotFoundError(
-                f"artifact '{artifact}' does not exist in the local store {self.root}; artifacts in "
-                f"{artifact.entity}/{artifact.project}: {', '.join(names) or '(none)'}."
-            )
-        index = read_json(path, f"index of artifact '{artifact}'", FORMAT)
-        try:
-            count = len(index["versions"])
-            valid = all(v["version"] == n for n, v in enumerate(index["versions"])) and all(
-                isinstance(n, int) and 0 <= n < count for n in index["aliases"].values()
-            )
-        except (KeyError, TypeError, AttributeError):
-            valid = False
-        if not valid:
-            raise ArtifactIntegrityError(
-                f"index {path} of artifact '{artifact}' is malformed; restore it from a backup, or delete "
-                f"{path.parent} to drop this artifact."
-            )
-        return index
+        if path.exists():
+            return check_index(read_json(path, f"index of artifact '{artifact}'", FORMAT), path, artifact)
+        if missing_ok:
+            return empty_index(artifact)
+        names = [a.name for a in self.list_artifacts(artifact.entity, artifact.project)]
+        raise ArtifactNotFoundError(
+            f"artifact '{artifact}' does not exist in the local store {self.root}; artifacts in "
+            f"{artifact.entity}/{artifact.project}: {', '.join(names) or '(none)'}."
+        )
 
     def _version(self, artifact: ArtifactId, number: int, index: Mapping[str, Any]) -> ArtifactVersion:
         folder = self._name_dir(artifact) / _VERSIONS / f"v{number}"
@@ -337,58 +313,7 @@ class LocalArtifactStore(ArtifactStore):
         if record is None:
             record = read_json(folder / _MANIFEST, f"manifest of artifact '{artifact}:v{number}'", FORMAT)
             self._manifests[folder] = record
-        named = sorted(a for a, n in index["aliases"].items() if n == number and a != "latest")
-        try:
-            return ArtifactVersion(
-                id=artifact,
-                version=number,
-                type=record["type"],
-                digest=record["digest"],
-                entries={
-                    p: ManifestEntry(p, e["digest"], e["size"], e.get("ref"))
-                    for p, e in record["entries"].items()
-                },
-                aliases=(("latest",) if index["aliases"].get("latest") == number else ()) + tuple(named),
-                description=record.get("description"),
-                metadata=record.get("metadata") or {},
-                lineage=record.get("lineage") or {},
-                created_at=record.get("created_at", ""),
-                handle=folder,
-            )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ArtifactIntegrityError(
-                f"manifest {folder / _MANIFEST} of artifact '{artifact}:v{number}' is malformed ({exc!r}); "
-                "restore it from a backup."
-            ) from exc
-
-
-def _record(
-    type_: str,
-    entries: Mapping[str, ManifestEntry],
-    description: str | None,
-    metadata: Any,
-    lineage: Any,
-    artifact: ArtifactId,
-) -> dict[str, Any]:
-    record = {
-        "format": FORMAT,
-        "type": type_,
-        "digest": artifact_digest((e.path, e.digest) for e in entries.values()),
-        "description": description,
-        "created_at": datetime.now(UTC).isoformat(),
-        "entries": {
-            p: {"digest": e.digest, "size": e.size, "ref": e.ref} for p, e in sorted(entries.items())
-        },
-    }
-    for key, value in (("metadata", metadata), ("lineage", lineage)):
-        try:  # a round trip both checks and detaches the caller's dict
-            record[key] = json.loads(json.dumps(dict(value or {})))
-        except (TypeError, ValueError) as exc:
-            raise WandbConfigurationError(
-                f"{key} of artifact '{artifact}' is not JSON-serializable ({exc}); use strings, numbers, "
-                "booleans, None, lists and dicts."
-            ) from exc
-    return record
+        return version_from(artifact, number, index, record, folder)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
