@@ -24,6 +24,7 @@ class WandbResource(dg.ConfigurableResource):
 
     api_key: str | None = Field(
         default=None,
+        repr=False,  # a repr ends up in logs and error messages
         description="W&B API key; use dg.EnvVar('WANDB_API_KEY'). Without one, mode 'auto' works offline.",
     )
     host: str | None = Field(

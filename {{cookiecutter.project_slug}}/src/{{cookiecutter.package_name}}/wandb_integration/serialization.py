@@ -122,9 +122,10 @@ def dump(obj: Any, fmt: Format, directory: Path, parameters: Mapping[str, Any]) 
 def record_of(metadata: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The serialization record an artifact's metadata carries, if the integration wrote one."""
     record = metadata.get(SERIALIZATION_KEY)
-    if isinstance(record, Mapping) and record.get("name") in FORMATS and isinstance(record.get("entry"), str):
-        return record
-    return None
+    if not isinstance(record, Mapping) or record.get("name") not in FORMATS:
+        return None
+    # The entry is fixed by the format: a record naming any other file was not written by this integration.
+    return record if record.get("entry") == FORMATS[record["name"]].entry else None
 
 
 def load(path: Path, record: Mapping[str, Any]) -> Any:
