@@ -82,6 +82,7 @@ def test_held_entries_are_never_expired(cache):
     assert cache.expire(0) == [] and path.exists()
     cache.release(KEY)
     assert cache.expire(0) == [KEY] and not path.exists()
+    assert list((cache.root / "locks").iterdir()) == []  # the download lock goes with the entry
 
 
 def test_zero_duration_means_entries_go_when_released(base_dir):
@@ -92,6 +93,7 @@ def test_zero_duration_means_entries_go_when_released(base_dir):
         assert path.exists()  # still held once
         cache.release(KEY)
         assert not path.exists()
+    assert list((base_dir / "cache" / ".tmp").iterdir()) == []  # closing removed this user's token
 
 
 def _hold_forever(root, key, ready):

@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import time
+from functools import partial
 
 import pytest
 
@@ -131,7 +132,9 @@ def test_writers_killed_at_random_points_leave_no_visible_damage(base_dir):
         assert time.monotonic() < deadline, f"only {trial} trials fit in the time budget"
 
 
-def _populate_slowly(folder):
+def _populate_slowly(folder, log):
+    with open(log, "a") as handle:  # counts downloads
+        handle.write("x")
     for i in range(5):
         (folder / f"part{i}.txt").write_text(str(i) * 1000)
         time.sleep(0.01)
@@ -139,7 +142,9 @@ def _populate_slowly(folder):
 
 def _use_cache(root, results):
     with artifact_cache.ArtifactCache(root) as cache:
-        path = cache.get_or_populate("team/proj/shared:v0", _populate_slowly)
+        path = cache.get_or_populate(
+            "team/proj/shared:v0", partial(_populate_slowly, log=root.parent / "log")
+        )
         results.put(sorted((p.name, p.read_text()) for p in path.iterdir()))
 
 
@@ -154,6 +159,7 @@ def test_concurrent_cache_population_never_shows_half_an_entry(base_dir):
     expected = [(f"part{i}.txt", str(i) * 1000) for i in range(5)]
     assert seen == [expected] * len(users)
     assert len(list((root / "entries").iterdir())) == 1
+    assert (base_dir / "log").read_text() == "x"  # the others waited for the one download
     with artifact_cache.ArtifactCache(root) as cache:
         killed = FORK.Process(target=_use_cache, args=(root, FORK.Queue()))
         killed.start()

@@ -71,18 +71,7 @@ class ScratchArea:
 
     def _reap(self, token: str) -> bool:
         """Remove ``token``'s folder and lock if no live process holds the lock; return whether it did."""
-        lock = FileLock(self.root / (token + _LOCK), thread_local=False)
-        try:
-            lock.acquire(timeout=0)
-        except (Timeout, OSError):
-            return False
-        try:
-            remove_tree(self.root / token)
-            with suppress(OSError):
-                Path(lock.lock_file).unlink()  # while holding it, so no one waits on an orphaned inode
-        finally:
-            lock.release()
-        return True
+        return remove_if_unlocked(self.root / (token + _LOCK), self.root / token)
 
 
 class ScratchFolder:
@@ -106,6 +95,27 @@ class ScratchFolder:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def remove_if_unlocked(lock_path: Path, also: Path | None = None) -> bool:
+    """If no process holds ``lock_path``, remove ``also`` and then the lock file; never waits.
+
+    The lock file is unlinked while held, so a process that opened it before sees an unlinked inode (filelock
+    retries on that) rather than a lock that two processes hold.
+    """
+    lock = FileLock(lock_path, thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except (Timeout, OSError):
+        return False
+    try:
+        if also is not None:
+            remove_tree(also)
+        with suppress(OSError):
+            lock_path.unlink()
+    finally:
+        lock.release()
+    return True
 
 
 def hash_file(source: Path, copy_to: Path | None = None) -> tuple[str, int]:

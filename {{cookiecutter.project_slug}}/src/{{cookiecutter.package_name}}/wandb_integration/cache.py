@@ -6,6 +6,7 @@ Layout (``root`` is ``<base_dir>/wandb/cache``)::
       cache.sqlite3               entries(key, folder, last_used; indexed on last_used) and
                                   holds(key, owner): which live cache users hold which keys
       entries/<folder>/...        one complete entry per key, e.g. "entity/project/name:v3"
+      locks/<folder>.lock         one download per key at a time; removed with the entry
       .tmp/<token>/ + .lock       downloads in progress, trash being deleted, one folder per live
                                   cache user (its owner token); swept when their process is gone
 
@@ -29,7 +30,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ._files import ScratchArea, ScratchFolder
+from filelock import FileLock
+
+from ._files import ScratchArea, ScratchFolder, remove_if_unlocked
 from .errors import ArtifactIntegrityError, WandbConfigurationError
 
 DEFAULT_DURATION_MINUTES = 30 * 24 * 60
@@ -54,6 +57,7 @@ class ArtifactCache:
         self.root = Path(root)
         self.duration_minutes = duration_minutes
         self._entries = self.root / "entries"
+        self._locks = self.root / "locks"
         self._tmp = ScratchArea(self.root / ".tmp")
         self._held: Counter[str] = Counter()
         self._lock = threading.RLock()
@@ -63,26 +67,31 @@ class ArtifactCache:
 
     # ------------------------------------------------------------------ public API
     def get_or_populate(self, key: str, populate: Callable[[Path], None]) -> Path:
-        """The entry's folder, filled by ``populate(empty_folder)`` on a miss; held until ``release(key)``."""
+        """The entry's folder, filled by ``populate(empty_folder)`` on a miss; held until ``release(key)``.
+
+        Processes that miss the same key at once download it once: the others wait on a per-key lock.
+        """
         self.hold(key)
         try:
             path = self._entries / _folder_name(key)
-            with self._transaction() as db:
-                if path.is_dir():
-                    _upsert(db, key, path.name)
+            if self._hit(key, path):
+                return path
+            self._locks.mkdir(parents=True, exist_ok=True)
+            with FileLock(self._locks / f"{path.name}.lock", thread_local=False):
+                if self._hit(key, path):
                     return path
-            with self._tmp.folder() as scratch:
-                content = scratch / "content"
-                content.mkdir()
-                populate(content)
-                self._entries.mkdir(parents=True, exist_ok=True)
-                with self._transaction() as db:
-                    try:
-                        os.rename(content, path)
-                    except OSError:
-                        if not path.is_dir():  # not a concurrent download that got there first
-                            raise
-                    _upsert(db, key, path.name)
+                with self._tmp.folder() as scratch:
+                    content = scratch / "content"
+                    content.mkdir()
+                    populate(content)
+                    self._entries.mkdir(parents=True, exist_ok=True)
+                    with self._transaction() as db:
+                        try:
+                            os.rename(content, path)
+                        except OSError:
+                            if not path.is_dir():  # not a download that got there first
+                                raise
+                        _upsert(db, key, path.name)
             return path
         except BaseException:
             self.release(key)
@@ -160,7 +169,16 @@ class ArtifactCache:
                 if path.exists():
                     os.rename(path, trash / folder)  # a rename is atomic; deleting happens after commit
                 removed.append(key)
+                remove_if_unlocked(self._locks / f"{folder}.lock")  # unless a download of it is running
         return removed
+
+    def _hit(self, key: str, path: Path) -> bool:
+        """Whether ``path`` is a complete entry; records the use in the same transaction as the check."""
+        with self._transaction() as db:
+            if path.is_dir():
+                _upsert(db, key, path.name)
+                return True
+        return False
 
     def _held_elsewhere(self, db: sqlite3.Connection, key: str) -> bool:
         for (owner,) in db.execute("SELECT owner FROM holds WHERE key = ?", (key,)).fetchall():

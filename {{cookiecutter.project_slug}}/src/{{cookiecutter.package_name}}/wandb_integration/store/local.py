@@ -233,6 +233,7 @@ class LocalArtifactStore(ArtifactStore):
 
     def list_artifacts(self, entity: str, project: str) -> list[ArtifactId]:
         """The artifacts of ``entity/project`` that have at least one version, by name."""
+        check_id(ArtifactId(entity, project, "_"))  # no path tricks such as '..'
         folder = self.root / entity / project
         if not folder.is_dir():
             return []
