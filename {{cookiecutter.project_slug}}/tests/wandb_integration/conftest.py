@@ -29,5 +29,3 @@ def resources(wandb_resource, io_manager):
 def store(base_dir):
     local_store = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local")
     return local_store.LocalArtifactStore(base_dir / "wandb" / "artifacts")
-
-

@@ -78,38 +78,97 @@ CASES = [
     ("alias with a slash", lambda e: e.write(1, {"aliases": ["a/b"]}), Config, ["'a/b'"]),
     ("alias shaped like a version", lambda e: e.write(2, {"aliases": ["v9"]}), Config, ["'v9'"]),
     ("name on an asset", lambda e: e.write(1, {"name": "other"}), Config, ["'other'", "remove 'name'"]),
-    ("op output without name", lambda e: e.write(1, {}, op_def=op_named()), Config, ["op 'my_op'", "needs a 'name'"]),
+    (
+        "op output without name",
+        lambda e: e.write(1, {}, op_def=op_named()),
+        Config,
+        ["op 'my_op'", "needs a 'name'"],
+    ),
     ("invalid op artifact name", lambda e: e.write(1, {"name": "a b"}, op_def=op_named()), Config, ["'a b'"]),
     ("add_files not a list", lambda e: e.write(1, {"add_files": "x.txt"}), Config, ["add_files", "'x.txt'"]),
     ("add_files missing path", lambda e: e.write(1, {"add_files": [{"name": "x"}]}), Config, ["local_path"]),
-    ("add_files unknown kw", lambda e: e.write(1, {"add_files": [{"local_path": "x", "mode": 1}]}), Config, ["'mode'"]),
-    ("add_files no such file", lambda e: e.write(1, {"add_files": [{"local_path": "/nope.txt"}]}), Config,
-     ["'/nope.txt'", "not a file"]),
-    ("add_dirs not a dir", lambda e: e.write(1, {"add_dirs": [{"local_path": "/nope"}]}), Config,
-     ["'/nope'", "not a directory"]),
-    ("add_references bad scheme", lambda e: e.write(1, {"add_references": [{"uri": "ftp://x/y"}]}), Config,
-     ["'ftp://x/y'", "file://"]),
-    ("add_references missing file", lambda e: e.write(1, {"add_references": [{"uri": "file:///nope.csv"}]}),
-     Config, ["'file:///nope.csv'"]),
+    (
+        "add_files unknown kw",
+        lambda e: e.write(1, {"add_files": [{"local_path": "x", "mode": 1}]}),
+        Config,
+        ["'mode'"],
+    ),
+    (
+        "add_files no such file",
+        lambda e: e.write(1, {"add_files": [{"local_path": "/nope.txt"}]}),
+        Config,
+        ["'/nope.txt'", "not a file"],
+    ),
+    (
+        "add_dirs not a dir",
+        lambda e: e.write(1, {"add_dirs": [{"local_path": "/nope"}]}),
+        Config,
+        ["'/nope'", "not a directory"],
+    ),
+    (
+        "add_references bad scheme",
+        lambda e: e.write(1, {"add_references": [{"uri": "ftp://x/y"}]}),
+        Config,
+        ["'ftp://x/y'", "file://"],
+    ),
+    (
+        "add_references missing file",
+        lambda e: e.write(1, {"add_references": [{"uri": "file:///nope.csv"}]}),
+        Config,
+        ["'file:///nope.csv'"],
+    ),
     # Serialization modules
-    ("unknown serialization module", lambda e: e.write(1, {"serialization_module": {"name": "marshal"}}), Config,
-     ["'marshal'", "pickle, dill, cloudpickle, joblib"]),
-    ("serialization not a dict", lambda e: e.write(1, {"serialization_module": "pickle"}), Config,
-     ["serialization_module", "'pickle'"]),
-    ("serialization parameters not a dict", lambda e: e.write(1, {"serialization_module": {"name": "pickle",
-     "parameters": 4}}), Config, ["parameters", "4"]),
-    ("bad dump parameter", lambda e: e.write(1, {"serialization_module": {"name": "pickle",
-     "parameters": {"protocoll": 4}}}), Serialization, ["'pickle'", "protocoll"]),
-    ("unpicklable object", lambda e: e.write(threading.Lock()), Serialization, ["_thread.lock", "cloudpickle"]),
+    (
+        "unknown serialization module",
+        lambda e: e.write(1, {"serialization_module": {"name": "marshal"}}),
+        Config,
+        ["'marshal'", "pickle, dill, cloudpickle, joblib"],
+    ),
+    (
+        "serialization not a dict",
+        lambda e: e.write(1, {"serialization_module": "pickle"}),
+        Config,
+        ["serialization_module", "'pickle'"],
+    ),
+    (
+        "serialization parameters not a dict",
+        lambda e: e.write(1, {"serialization_module": {"name": "pickle", "parameters": 4}}),
+        Config,
+        ["parameters", "4"],
+    ),
+    (
+        "bad dump parameter",
+        lambda e: e.write(1, {"serialization_module": {"name": "pickle", "parameters": {"protocoll": 4}}}),
+        Serialization,
+        ["'pickle'", "protocoll"],
+    ),
+    (
+        "unpicklable object",
+        lambda e: e.write(threading.Lock()),
+        Serialization,
+        ["_thread.lock", "cloudpickle"],
+    ),
     ("unpicklable lambda with pickle", lambda e: e.write(lambda: 1), Serialization, ["function", "'pickle'"]),
     # Several partitions in one run
-    ("partition range without a dict", lambda e: e.write(1, asset_partitions_def=daily,
-     asset_partition_key_range=dg.PartitionKeyRange("2024-01-01", "2024-01-02")), Config,
-     ["2 partitions", "return a dict"]),
+    (
+        "partition range without a dict",
+        lambda e: e.write(
+            1,
+            asset_partitions_def=daily,
+            asset_partition_key_range=dg.PartitionKeyRange("2024-01-01", "2024-01-02"),
+        ),
+        Config,
+        ["2 partitions", "return a dict"],
+    ),
     # Read configuration
     ("unknown read key", lambda e: e.read({"typo": 1}), Config, ["'typo'", "an input"]),
     ("write key on an input", lambda e: e.read({"type": "dataset"}), Config, ["'type'"]),
-    ("version and alias", lambda e: e.read({"version": "v0", "alias": "best"}), Config, ["'v0'", "'best'", "pick one"]),
+    (
+        "version and alias",
+        lambda e: e.read({"version": "v0", "alias": "best"}),
+        Config,
+        ["'v0'", "'best'", "pick one"],
+    ),
     ("get and get_path", lambda e: e.read({"get": "T", "get_path": "p"}), Config, ["'T'", "'p'", "pick one"]),
     ("version not a version", lambda e: e.read({"version": "first"}), Config, ["'first'", "'v0'"]),
     ("version a bool", lambda e: e.read({"version": True}), Config, ["True"]),
@@ -117,35 +176,93 @@ CASES = [
     ("op input without name", lambda e: e.read({}, asset_key=None), Config, ["needs a 'name'"]),
     # Partition read configuration
     ("partitions not a dict", lambda e: e.read({"partitions": ["a"]}), Config, ["partitions", "['a']"]),
-    ("partition entry not a dict", lambda e: e.read({"partitions": {"a": "v1"}}), Config, ["partitions['a']", "'v1'"]),
-    ("unknown partition key", lambda e: e.read({"partitions": {"*": {"name": "x"}}}), Config, ["'name'", "'*'"]),
-    ("partition version and alias", lambda e: e.read({"partitions": {"a": {"version": 1, "alias": "x"}}}), Config,
-     ["partitions['a']", "pick one"]),
+    (
+        "partition entry not a dict",
+        lambda e: e.read({"partitions": {"a": "v1"}}),
+        Config,
+        ["partitions['a']", "'v1'"],
+    ),
+    (
+        "unknown partition key",
+        lambda e: e.read({"partitions": {"*": {"name": "x"}}}),
+        Config,
+        ["'name'", "'*'"],
+    ),
+    (
+        "partition version and alias",
+        lambda e: e.read({"partitions": {"a": {"version": 1, "alias": "x"}}}),
+        Config,
+        ["partitions['a']", "pick one"],
+    ),
     # Missing artifacts, versions, aliases, entries
     ("missing artifact", lambda e: e.read(asset="never_written"), NotFound, ["never_written"]),
     ("missing version", lambda e: e.read({"version": "v7"}), NotFound, ["v7", "v0"]),
     ("missing alias", lambda e: e.read({"alias": "production"}), NotFound, ["'production'", "best"]),
-    ("missing entry for get_path", lambda e: e.read({"get_path": "model.pkl"}), NotFound, ["'model.pkl'",
-     "output.pickle"]),
-    ("missing W&B object for get", lambda e: e.read({"get": "Table"}), NotFound, ["'Table'", "output.pickle"]),
+    (
+        "missing entry for get_path",
+        lambda e: e.read({"get_path": "model.pkl"}),
+        NotFound,
+        ["'model.pkl'", "output.pickle"],
+    ),
+    (
+        "missing W&B object for get",
+        lambda e: e.read({"get": "Table"}),
+        NotFound,
+        ["'Table'", "output.pickle"],
+    ),
     # Resource and IO manager configuration
-    ("resource entity with a space", lambda e: integration.WandbResource(entity="my team"), Config, ["'my team'"]),
+    (
+        "resource entity with a space",
+        lambda e: integration.WandbResource(entity="my team"),
+        Config,
+        ["'my team'"],
+    ),
     ("resource project with a colon", lambda e: integration.WandbResource(project="a:b"), Config, ["'a:b'"]),
-    ("resource without entity", lambda e: integration.WandbResource(project="p", base_dir=str(e.tmp)).settings(),
-     Config, ["entity is empty"]),
-    ("unknown mode", lambda e: settings_module.resolve_mode("sometimes", None, {}), Config, ["'sometimes'",
-     "auto, online, offline"]),
-    ("negative cache duration", lambda e: integration.WandbArtifactsIOManager(
-        wandb_resource=integration.WandbResource(), cache_duration_in_minutes=-1), Config, ["-1", "use 0"]),
-    ("run_id and wandb_run_id differ", lambda e: integration.WandbArtifactsIOManager(
-        wandb_resource=integration.WandbResource(), run_id="a", wandb_run_id="b"), Config, ["'a'", "'b'"]),
+    (
+        "resource without entity",
+        lambda e: integration.WandbResource(project="p", base_dir=str(e.tmp)).settings(),
+        Config,
+        ["entity is empty"],
+    ),
+    (
+        "unknown mode",
+        lambda e: settings_module.resolve_mode("sometimes", None, {}),
+        Config,
+        ["'sometimes'", "auto, online, offline"],
+    ),
+    (
+        "negative cache duration",
+        lambda e: integration.WandbArtifactsIOManager(
+            wandb_resource=integration.WandbResource(), cache_duration_in_minutes=-1
+        ),
+        Config,
+        ["-1", "use 0"],
+    ),
+    (
+        "run_id and wandb_run_id differ",
+        lambda e: integration.WandbArtifactsIOManager(
+            wandb_resource=integration.WandbResource(), run_id="a", wandb_run_id="b"
+        ),
+        Config,
+        ["'a'", "'b'"],
+    ),
     # Registry promotion
-    ("registry source without version", lambda e: integration.WandbResource(
-        entity=ENTITY, project=PROJECT, mode="offline", base_dir=str(e.tmp.parent / "dagster_home")
-    ).link_artifact("thing", "wandb-registry-model/x"), Config, ["'thing'", "name:version-or-alias"]),
-    ("registry target malformed", lambda e: integration.WandbResource(
-        entity=ENTITY, project=PROJECT, mode="offline", base_dir=str(e.tmp.parent / "dagster_home")
-    ).link_artifact("thing:v0", "collection"), Config, ["'collection'", "wandb-registry-model/"]),
+    (
+        "registry source without version",
+        lambda e: integration.WandbResource(
+            entity=ENTITY, project=PROJECT, mode="offline", base_dir=str(e.tmp.parent / "dagster_home")
+        ).link_artifact("thing", "wandb-registry-model/x"),
+        Config,
+        ["'thing'", "name:version-or-alias"],
+    ),
+    (
+        "registry target malformed",
+        lambda e: integration.WandbResource(
+            entity=ENTITY, project=PROJECT, mode="offline", base_dir=str(e.tmp.parent / "dagster_home")
+        ).link_artifact("thing:v0", "collection"),
+        Config,
+        ["'collection'", "wandb-registry-model/"],
+    ),
 ]
 
 

@@ -76,6 +76,4 @@ def test_configuration_must_be_a_dict():
 
 def test_both_spellings_at_once_is_an_error():
     with pytest.raises(Error, match="both"):
-        config.raw_configuration(
-            {"wandb_artifact_configuration": {}, "wandb_artifact_arguments": {}}, "output"
-        )
+        config.raw_configuration({"wandb_artifact_configuration": {}, "wandb_artifact_arguments": {}}, "output")

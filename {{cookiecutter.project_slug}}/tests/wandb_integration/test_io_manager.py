@@ -52,8 +52,16 @@ def test_python_object_round_trip_and_output_metadata(resources, store):
     assert meta["dagster_run_id"] == result.run_id
     assert meta["wandb_run_id"] == result.run_id
     assert f"dagster-run-{result.run_id[:8]}" in meta["wandb_artifact_aliases"]
-    for key in ("wandb_entity", "wandb_project", "wandb_run_name", "wandb_run_path", "wandb_artifact_size",
-                "wandb_artifact_type", "wandb_artifact_name", "wandb_artifact_path"):
+    for key in (
+        "wandb_entity",
+        "wandb_project",
+        "wandb_run_name",
+        "wandb_run_path",
+        "wandb_artifact_size",
+        "wandb_artifact_type",
+        "wandb_artifact_name",
+        "wandb_artifact_path",
+    ):
         assert key in meta, key
 
 
@@ -73,8 +81,10 @@ def test_dataframe_is_parquet_and_comes_back_equal(resources, store):
     assert set(store.resolve(ids("table")).entries) == {"output.parquet"}
 
 
-@pytest.mark.parametrize(("module", "parameters"), [("pickle", {"protocol": 4}), ("joblib", {"compress": 3}),
-                                                     ("dill", {}), ("cloudpickle", {})])
+@pytest.mark.parametrize(
+    ("module", "parameters"),
+    [("pickle", {"protocol": 4}), ("joblib", {"compress": 3}), ("dill", {}), ("cloudpickle", {})],
+)
 def test_serialization_modules_with_parameters(resources, store, module, parameters):
     config = {"serialization_module": {"name": module, "parameters": parameters}}
 

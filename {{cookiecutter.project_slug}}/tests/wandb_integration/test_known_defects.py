@@ -8,15 +8,16 @@ Where the behaviour is exercised elsewhere, the test lives there:
 4. user aliases mutated ............. test_io_manager.py::test_user_aliases_are_never_mutated_and_do_not_pile_up
 5. prefixed keys named by 1st part .. test_io_manager.py::test_prefixed_asset_keys_get_distinct_artifacts
 6. hourly partitions crash .......... test_partitions.py::test_hourly_partition_keys_are_sanitised
-7. several partitions rejected ...... test_partitions.py::test_single_run_backfill_writes_one_version_per_partition
+7. several partitions rejected ...... test_partitions.py::
+   test_single_run_backfill_writes_one_version_per_partition
 8. one mapped partition not a dict .. test_partitions.py::test_a_mapping_to_one_partition_still_returns_a_dict
 9. get / get_path fall back silently  test_io_manager.py::test_get_path_and_missing_entries_name_what_exists
 10. unfilled placeholders ........... below
 11. cache purge walks the tree ...... test_cache.py (expiry by recorded last use, held entries kept)
 12. one wandb.init per input/output . test_online_store.py (one run per step)
 13. behaviour changes under pytest .. below
-14. any output.pickle unpickled ..... test_io_manager.py::test_a_pickle_the_integration_did_not_write_is_never_unpickled
-15. reads default to latest ......... test_io_manager.py::test_reads_get_the_version_upstream_wrote_in_this_run_not_latest
+14. any output.pickle unpickled ..... test_io_manager.py::test_a_pickle_the_integration_did_not_write_is_never_...
+15. reads default to latest ......... test_io_manager.py::test_reads_get_the_version_upstream_wrote_in_this_run_...
 """
 
 import ast

@@ -39,9 +39,7 @@ def test_hourly_and_multi_partition_keys_become_valid_names():
 def test_no_two_keys_share_a_name():
     components = ["a", "a_", "_a", "a__b", "a.b", "a b", "a/b", "a-b", "a|b", "a:b"]
     seen: dict[str, tuple] = {}
-    for path in itertools.chain(
-        ([c] for c in components), ([c, d] for c in components for d in components)
-    ):
+    for path in itertools.chain(([c] for c in components), ([c, d] for c in components for d in components)):
         for partition in (None, "x", "x|y", "x:y", "x-y", "x.y"):
             name = naming.artifact_name(path, partition)
             assert naming.is_valid_artifact_name(name), name

@@ -60,7 +60,10 @@ def test_multi_partitions_with_star_defaults_extended_by_explicit_keys(resources
 
     read_config = {"partitions": {"*": {"alias": "latest"}, "red|2024-01-01": {"version": "v0"}}}
 
-    @dg.asset(partitions_def=multi, ins={"sales": dg.AssetIn(metadata={"wandb_artifact_configuration": read_config})})
+    @dg.asset(
+        partitions_def=multi,
+        ins={"sales": dg.AssetIn(metadata={"wandb_artifact_configuration": read_config})},
+    )
     def report(sales: dict) -> dict:
         return sales
 
@@ -76,7 +79,10 @@ def test_single_run_backfill_writes_one_version_per_partition(resources, store):
     job = dg.define_asset_job("backfill", selection=[daily_counts])
     defs = dg.Definitions(assets=[daily_counts], jobs=[job], resources=resources)
     result = defs.resolve_job_def("backfill").execute_in_process(
-        tags={"dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-03"},
+        tags={
+            "dagster/asset_partition_range_start": "2024-01-01",
+            "dagster/asset_partition_range_end": "2024-01-03",
+        },
         instance=dg.DagsterInstance.ephemeral(),
     )
     assert result.success
@@ -93,8 +99,10 @@ def test_several_partitions_need_a_dict_per_partition(resources):
     defs = dg.Definitions(assets=[daily_counts], jobs=[job], resources=resources)
     with pytest.raises(integration.WandbConfigurationError, match="return a dict"):
         defs.resolve_job_def("backfill").execute_in_process(
-            tags={"dagster/asset_partition_range_start": "2024-01-01",
-                  "dagster/asset_partition_range_end": "2024-01-02"},
+            tags={
+                "dagster/asset_partition_range_start": "2024-01-01",
+                "dagster/asset_partition_range_end": "2024-01-02",
+            },
             instance=dg.DagsterInstance.ephemeral(),
         )
 
@@ -106,7 +114,9 @@ def test_a_mapping_to_one_partition_still_returns_a_dict(resources):
 
     @dg.asset(
         partitions_def=daily,
-        ins={"daily_value": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))},
+        ins={
+            "daily_value": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))
+        },
     )
     def previous_day(daily_value: dict) -> dict:
         return daily_value

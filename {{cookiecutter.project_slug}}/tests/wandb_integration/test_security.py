@@ -28,13 +28,17 @@ class Exploit:
 
 def write_model_in_other_project(base_dir, tmp_path):
     """A pickle written by this integration, but in another W&B project (as a teammate's run would)."""
-    resource = integration.WandbResource(entity="other-team", project="elsewhere", mode="offline", base_dir=str(base_dir))
+    resource = integration.WandbResource(
+        entity="other-team", project="elsewhere", mode="offline", base_dir=str(base_dir)
+    )
 
     @dg.asset(name="shared_model")
     def shared_model():
         return Exploit(tmp_path / "PWNED")
 
-    dg.materialize([shared_model], resources={"io_manager": integration.WandbArtifactsIOManager(wandb_resource=resource)})
+    dg.materialize(
+        [shared_model], resources={"io_manager": integration.WandbArtifactsIOManager(wandb_resource=resource)}
+    )
 
 
 def reader_resources(base_dir, **io_options):
@@ -42,8 +46,14 @@ def reader_resources(base_dir, **io_options):
     return {"io_manager": integration.WandbArtifactsIOManager(wandb_resource=resource, **io_options)}
 
 
-@dg.asset(ins={"model": dg.AssetIn(key="shared_model", metadata={
-    "wandb_artifact_configuration": {"name": "other-team/elsewhere/shared_model"}})})
+@dg.asset(
+    ins={
+        "model": dg.AssetIn(
+            key="shared_model",
+            metadata={"wandb_artifact_configuration": {"name": "other-team/elsewhere/shared_model"}},
+        )
+    }
+)
 def consumer(model) -> str:
     return type(model).__name__
 
@@ -86,9 +96,16 @@ def test_the_api_key_never_appears_in_logs_metadata_errors_or_files(base_dir, mo
     monkeypatch.setenv("WANDB_API_KEY", SECRET)
     # EnvVar is the documented way: Dagster then stores the variable's name, never its value.
     resource = integration.WandbResource(
-        entity=ENTITY, project=PROJECT, mode="offline", api_key=dg.EnvVar("WANDB_API_KEY"), base_dir=str(base_dir)
+        entity=ENTITY,
+        project=PROJECT,
+        mode="offline",
+        api_key=dg.EnvVar("WANDB_API_KEY"),
+        base_dir=str(base_dir),
     )
-    resources = {"wandb_resource": resource, "io_manager": integration.WandbArtifactsIOManager(wandb_resource=resource)}
+    resources = {
+        "wandb_resource": resource,
+        "io_manager": integration.WandbArtifactsIOManager(wandb_resource=resource),
+    }
 
     @dg.asset(metadata={"wandb_artifact_configuration": {"type": "dataset"}})
     def data() -> list:
@@ -101,8 +118,9 @@ def test_the_api_key_never_appears_in_logs_metadata_errors_or_files(base_dir, mo
     caplog.set_level(logging.DEBUG)
     instance = dg.DagsterInstance.ephemeral()
     ok = dg.materialize([data], resources=resources, instance=instance)
-    failed = dg.materialize([data, broken], selection=[broken], resources=resources, instance=instance,
-                            raise_on_error=False)
+    failed = dg.materialize(
+        [data, broken], selection=[broken], resources=resources, instance=instance, raise_on_error=False
+    )
     assert ok.success and not failed.success
 
     texts = [caplog.text, repr(resource)]

@@ -39,8 +39,10 @@ def test_online_without_a_key_says_how_to_fix(monkeypatch, tmp_path):
         settings.WandbSettings.build(entity="e", project="p", mode="online", base_dir=tmp_path)
 
 
-@pytest.mark.parametrize(("entity", "project", "named"), [("", "p", "entity"), ("e", "", "project"),
-                                                          ("my team", "p", "'my team'"), ("e", "a/b", "'a/b'")])
+@pytest.mark.parametrize(
+    ("entity", "project", "named"),
+    [("", "p", "entity"), ("e", "", "project"), ("my team", "p", "'my team'"), ("e", "a/b", "'a/b'")],
+)
 def test_invalid_entity_or_project(tmp_path, entity, project, named):
     with pytest.raises(integration.WandbConfigurationError, match=named):
         settings.WandbSettings.build(entity=entity, project=project, mode="offline", base_dir=tmp_path)

@@ -40,7 +40,9 @@ def test_guide_job_runs_offline_with_wandb_mode_offline(base_dir, monkeypatch):
     result = simple_job_example.execute_in_process(run_config=run_config())
     assert result.success
     assert result.output_for_node("read_dataset") == 3
-    store = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local").LocalArtifactStore(base_dir / "wandb" / "artifacts")
+    store = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local").LocalArtifactStore(
+        base_dir / "wandb" / "artifacts"
+    )
     version = store.resolve(integration.store.ArtifactId(ENTITY, PROJECT, "my_artifact"))
     assert version.type == "dataset"
 
@@ -86,12 +88,15 @@ def test_pythonic_io_manager_reads_entity_and_project_from_the_resource(base_dir
         return 1
 
     assert dg.materialize([value], resources={"io_manager": manager}).success
-    store = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local").LocalArtifactStore(base_dir / "wandb" / "artifacts")
+    store = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local").LocalArtifactStore(
+        base_dir / "wandb" / "artifacts"
+    )
     assert store.resolve(integration.store.ArtifactId("pythonic", "style", "value")).version == 0
 
 
 @pytest.mark.parametrize(
-    ("options", "named"), [({"run_id": "a", "wandb_run_id": "b"}, "'b'"), ({"cache_duration_in_minutes": -5}, "-5")]
+    ("options", "named"),
+    [({"run_id": "a", "wandb_run_id": "b"}, "'b'"), ({"cache_duration_in_minutes": -5}, "-5")],
 )
 def test_io_manager_config_is_validated_at_construction(options, named):
     resource = integration.WandbResource(entity="e", project="p", mode="offline")

@@ -14,7 +14,14 @@ from typing import Any
 import dagster as dg
 
 from . import extra_entries, serialization, wandb_objects
-from .config import ReadConfig, ReadSpec, WriteConfig, parse_read_config, parse_write_config, raw_configuration
+from .config import (
+    ReadConfig,
+    ReadSpec,
+    WriteConfig,
+    parse_read_config,
+    parse_write_config,
+    raw_configuration,
+)
 from .errors import ArtifactNotFoundError, UnsafeDeserializationError, WandbConfigurationError
 from .naming import artifact_name, is_valid_artifact_name
 from .settings import WandbSettings
@@ -73,7 +80,12 @@ class ArtifactIO(dg.IOManager):
             )
 
     def _write(
-        self, context: dg.OutputContext, config: WriteConfig, value: Any, partition_key: str | None, where: str
+        self,
+        context: dg.OutputContext,
+        config: WriteConfig,
+        value: Any,
+        partition_key: str | None,
+        where: str,
     ) -> ArtifactVersion:
         artifact_id = self._output_id(context, config, partition_key, where)
         with self.store.staging_dir() as staging:
@@ -97,7 +109,13 @@ class ArtifactIO(dg.IOManager):
         return version
 
     def _fill_payload(
-        self, context: dg.OutputContext, draft: ArtifactDraft, config: WriteConfig, value: Any, staging, where: str
+        self,
+        context: dg.OutputContext,
+        draft: ArtifactDraft,
+        config: WriteConfig,
+        value: Any,
+        staging,
+        where: str,
     ) -> None:
         if wandb_objects.is_wandb_artifact(value):
             if config.type is not None:
@@ -210,7 +228,12 @@ class ArtifactIO(dg.IOManager):
         return self._read(context, config, config.spec, None, where)
 
     def _read(
-        self, context: dg.InputContext, config: ReadConfig, spec: ReadSpec, partition_key: str | None, where: str
+        self,
+        context: dg.InputContext,
+        config: ReadConfig,
+        spec: ReadSpec,
+        partition_key: str | None,
+        where: str,
     ) -> Any:
         artifact_id = self._input_id(context, config, partition_key, where)
         self._refuse_unwritten_upstream(context, spec, partition_key, where)
@@ -228,7 +251,9 @@ class ArtifactIO(dg.IOManager):
         wandb_object = version.metadata.get(WANDB_OBJECT_KEY)
         return artifact.get(wandb_object) if isinstance(wandb_object, str) else artifact
 
-    def _input_id(self, context: dg.InputContext, config: ReadConfig, partition_key: str | None, where: str) -> ArtifactId:
+    def _input_id(
+        self, context: dg.InputContext, config: ReadConfig, partition_key: str | None, where: str
+    ) -> ArtifactId:
         name = config.name or upstream_name(context)
         if name is not None:
             parts = name.split("/")
@@ -244,7 +269,11 @@ class ArtifactIO(dg.IOManager):
             base = parts[-1]
             return ArtifactId(entity, project, base if partition_key is None else artifact_name([base], partition_key))
         if context.has_asset_key:
-            return ArtifactId(self.settings.entity, self.settings.project, artifact_name(context.asset_key.path, partition_key))
+            return ArtifactId(
+                self.settings.entity,
+                self.settings.project,
+                artifact_name(context.asset_key.path, partition_key),
+            )
         raise WandbConfigurationError(
             f"{where}: an op input needs a 'name' in wandb_artifact_configuration (the artifact to read), "
             "e.g. In(metadata={'wandb_artifact_configuration': {'name': 'my_dataset'}})."

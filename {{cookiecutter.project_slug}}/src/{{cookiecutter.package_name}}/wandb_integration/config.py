@@ -52,7 +52,16 @@ class WandbArtifactConfiguration(TypedDict, total=False):
 
 
 WRITE_KEYS = frozenset(
-    {"name", "type", "description", "aliases", "add_dirs", "add_files", "add_references", "serialization_module"}
+    {
+        "name",
+        "type",
+        "description",
+        "aliases",
+        "add_dirs",
+        "add_files",
+        "add_references",
+        "serialization_module",
+    }
 )
 READ_SPEC_KEYS = frozenset({"version", "alias", "get", "get_path"})
 READ_KEYS = READ_SPEC_KEYS | {"name", "partitions"}
@@ -109,9 +118,7 @@ def raw_configuration(metadata: Mapping[str, Any] | None, where: str) -> dict[st
     else:
         raw = metadata.get(CONFIG_KEY, {})
     if not isinstance(raw, Mapping):
-        raise WandbConfigurationError(
-            f"{where}: {CONFIG_KEY} must be a dict, got {type(raw).__name__} {raw!r}."
-        )
+        raise WandbConfigurationError(f"{where}: {CONFIG_KEY} must be a dict, got {type(raw).__name__} {raw!r}.")
     return dict(raw)
 
 

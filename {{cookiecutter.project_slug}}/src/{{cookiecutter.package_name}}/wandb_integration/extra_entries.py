@@ -71,9 +71,7 @@ def add_reference(kwargs: Mapping[str, Any], references: list[ManifestEntry], wh
 
 def _stage(source: Path, entry: str, staging_dir: Path, files: dict[str, Path], where: str) -> None:
     if entry in files:
-        raise WandbConfigurationError(
-            f"{where}: entry {entry!r} is added twice; give one of them another 'name'."
-        )
+        raise WandbConfigurationError(f"{where}: entry {entry!r} is added twice; give one of them another 'name'.")
     target = staging_dir / entry
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)

@@ -120,7 +120,9 @@ class WandbArtifactsIOManager(dg.ConfigurableIOManagerFactory):
 
     def create_io_manager(self, context: dg.InitResourceContext) -> ArtifactIO:
         settings = self.wandb_resource.settings(
-            base_dir=self.base_dir, instance_storage_dir=_storage_dir(context), source="WandbArtifactsIOManager"
+            base_dir=self.base_dir,
+            instance_storage_dir=_storage_dir(context),
+            source="WandbArtifactsIOManager",
         )
         return build_worker(
             context,
@@ -157,7 +159,10 @@ class WandbArtifactsIOManager(dg.ConfigurableIOManagerFactory):
             description=_FIELD_DESCRIPTIONS["cache_duration_in_minutes"],
         ),
         "unpickle_from_other_projects": dg.Field(
-            bool, is_required=False, default_value=False, description=_FIELD_DESCRIPTIONS["unpickle_from_other_projects"]
+            bool,
+            is_required=False,
+            default_value=False,
+            description=_FIELD_DESCRIPTIONS["unpickle_from_other_projects"],
         ),
     },
     description="W&B Artifacts IO manager (classic style); reads entity and project from `wandb_config`.",

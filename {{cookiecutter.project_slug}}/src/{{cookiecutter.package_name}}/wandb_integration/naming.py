@@ -28,8 +28,10 @@ _REJECTED = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def _plain_component(component: str) -> bool:
-    return bool(_ALLOWED.match(component)) and "__" not in component and not (
-        component.startswith("_") or component.endswith("_")
+    return (
+        bool(_ALLOWED.match(component))
+        and "__" not in component
+        and not (component.startswith("_") or component.endswith("_"))
     )
 
 

@@ -117,7 +117,12 @@ class WandbResource(dg.ConfigurableResource):
             run.finish(exit_code=1 if failed else 0)
 
     def link_artifact(
-        self, source: str, target_path: str, aliases: Sequence[str] = (), *, settings: WandbSettings | None = None
+        self,
+        source: str,
+        target_path: str,
+        aliases: Sequence[str] = (),
+        *,
+        settings: WandbSettings | None = None,
     ) -> dict[str, Any]:
         """Promote ``source`` (``"trained_model:v3"``) into a registry collection (``"wandb-registry-model/x"``).
 
@@ -174,4 +179,3 @@ def wandb_config_resource() -> dg.ResourceDefinition:
         entity=dg.Field(str, description="W&B user or team."),
         project=dg.Field(str, description="W&B project."),
     )
-

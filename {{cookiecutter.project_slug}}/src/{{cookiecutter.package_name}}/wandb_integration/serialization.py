@@ -74,7 +74,11 @@ FORMATS: dict[str, Format] = {
     "pickle": Format("pickle", "output.pickle", _pickle_like_dump("pickle"), _pickle_like_load("pickle"), True),
     "dill": Format("dill", "output.dill", _pickle_like_dump("dill"), _pickle_like_load("dill"), True),
     "cloudpickle": Format(
-        "cloudpickle", "output.cloudpickle", _pickle_like_dump("cloudpickle"), _pickle_like_load("cloudpickle"), True
+        "cloudpickle",
+        "output.cloudpickle",
+        _pickle_like_dump("cloudpickle"),
+        _pickle_like_load("cloudpickle"),
+        True,
     ),
     "joblib": Format("joblib", "output.joblib", _joblib_dump, _joblib_load, runs_code_on_load=True),
 }

@@ -30,9 +30,7 @@ def resolve_mode(
     """Return the mode to use and a sentence saying why."""
     env = os.environ if environ is None else environ
     if requested not in VALID_MODES:
-        raise WandbConfigurationError(
-            f"mode {requested!r} is not a W&B mode; use one of {', '.join(VALID_MODES)}."
-        )
+        raise WandbConfigurationError(f"mode {requested!r} is not a W&B mode; use one of {', '.join(VALID_MODES)}.")
     env_mode = env.get("WANDB_MODE", "").strip().lower()
     if env_mode in ("offline", "disabled", "dryrun"):
         return "offline", f"WANDB_MODE={env_mode} is set in the environment"

@@ -97,7 +97,9 @@ class ArtifactStore(abc.ABC):
         """Make ``draft`` the newest version (or reuse the latest when digests are equal) and add aliases."""
 
     @abc.abstractmethod
-    def resolve(self, artifact_id: ArtifactId, *, version: int | None = None, alias: str | None = None) -> ArtifactVersion:
+    def resolve(
+        self, artifact_id: ArtifactId, *, version: int | None = None, alias: str | None = None
+    ) -> ArtifactVersion:
         """The version with that number or alias (default ``latest``); ``ArtifactNotFoundError`` otherwise."""
 
     @abc.abstractmethod
@@ -125,5 +127,5 @@ class ArtifactStore(abc.ABC):
         """Where ``version`` can be seen: a local folder offline, URLs online (Dagster output metadata)."""
         return {}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; stores with nothing to release keep the no-op
         """Release what the store holds for this step (finish the W&B run, expire the cache)."""
