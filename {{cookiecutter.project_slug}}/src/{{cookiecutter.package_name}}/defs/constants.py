@@ -8,3 +8,7 @@ WANDB_MODE = "{{ cookiecutter.default_mode }}"
 # Resource keys, as in the W&B guide.
 WANDB_RESOURCE_KEY = "wandb_resource"
 ARTIFACTS_IO_MANAGER_KEY = "wandb_artifacts_manager"
+
+# Concurrency pool of every asset that talks to W&B (`@dg.asset(pool=WANDB_POOL)`): its limit caps W&B
+# calls across all runs. Set it with `dagster instance concurrency set wandb 4` (see deploy/README.md).
+WANDB_POOL = "wandb"
