@@ -11,12 +11,25 @@ offline; ``WANDB_MODE=offline`` in the environment always means offline. Offline
 versioned store that behaves like W&B Artifacts; nothing touches the network and wandb is imported only
 when a W&B object (``Table``, ``Image``, ``Artifact``) is involved.
 
-Module map: ``resource.py`` (the resource), ``io_manager.py`` (IO manager config, both styles),
-``artifact_io.py`` (the worker that reads and writes), ``config.py`` (the metadata dict), ``serialization.py``
-(formats), ``wandb_objects.py`` (W&B values as outputs), ``extra_entries.py`` (add_files / add_dirs /
-add_references), ``naming.py`` (artifact names), ``store/`` (the store interface, ``local.py``, ``online.py``),
-``local_artifact.py`` (the offline ``Artifact`` view), ``cache.py`` (download cache), ``registry.py``
-(model registry), ``publish.py`` (push offline versions to W&B), ``launch/`` (Launch ops).
+Module map::
+
+    resource.py         WandbResource, classic wandb_resource and wandb_config
+    io_manager.py       WandbArtifactsIOManager and classic wandb_artifacts_io_manager (config only)
+    artifact_io.py      the worker that writes outputs and reads inputs
+    payload.py          what an output value becomes (Artifact, W&B object, serialized object)
+    config.py           the wandb_artifact_configuration dict: typed shape and parsing
+    serialization.py    formats: Parquet, pickle, dill, cloudpickle, joblib
+    wandb_objects.py    W&B values as outputs
+    extra_entries.py    add_files / add_dirs / add_references
+    naming.py           artifact names from asset and partition keys
+    dagster_context.py  readers of Dagster's input and output contexts
+    store/              the store interface (base.py), local.py (offline) and online.py (W&B)
+    local_artifact.py   the offline stand-in for wandb.Artifact on reads
+    cache.py            download cache (online)
+    registry.py         model registry promotion
+    publish.py          push offline versions to W&B
+    launch/             W&B Launch ops
+    testing/            a loopback stand-in of the W&B API for online tests
 
 On-disk layout under ``base_dir`` (default: the Dagster instance storage directory, else ``$DAGSTER_HOME``)::
 

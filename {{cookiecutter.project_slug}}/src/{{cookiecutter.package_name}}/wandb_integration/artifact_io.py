@@ -13,7 +13,7 @@ from typing import Any
 
 import dagster as dg
 
-from . import extra_entries, serialization, wandb_objects
+from . import extra_entries, serialization
 from .config import (
     ReadConfig,
     ReadSpec,
@@ -22,14 +22,15 @@ from .config import (
     parse_write_config,
     raw_configuration,
 )
+from .dagster_context import describe, safe, str_version, upstream_name
 from .errors import ArtifactNotFoundError, UnsafeDeserializationError, WandbConfigurationError
 from .naming import artifact_name, is_valid_artifact_name
+from .payload import WANDB_OBJECT_KEY, fill_payload, split_by_partition
 from .settings import WandbSettings
 from .store.base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion
 
 INTEGRATION_NAME = "dagster_wandb"
 INTEGRATION_VERSION = "0.1.0"
-WANDB_OBJECT_KEY = "source_wandb_object"
 NOT_WRITTEN_KEY = "wandb_artifact_written"
 
 
@@ -90,7 +91,7 @@ class ArtifactIO(dg.IOManager):
         artifact_id = self._output_id(context, config, partition_key, where)
         with self.store.staging_dir() as staging:
             draft = ArtifactDraft(id=artifact_id, type=config.type or "artifact", description=config.description)
-            self._fill_payload(context, draft, config, value, staging, where)
+            fill_payload(draft, config, value, staging, where, context.log.warning)
             extra_entries.apply(config, staging, draft.files, draft.references, where)
             if not draft.files and not draft.references:
                 raise WandbConfigurationError(f"{where}: the artifact {artifact_id} would hold no files; add some.")
@@ -107,48 +108,6 @@ class ArtifactIO(dg.IOManager):
             version = self.store.commit(draft)
         context.log.info(f"{where}: wrote W&B artifact {version.id}:{version.version_tag} ({version.digest}).")
         return version
-
-    def _fill_payload(
-        self,
-        context: dg.OutputContext,
-        draft: ArtifactDraft,
-        config: WriteConfig,
-        value: Any,
-        staging,
-        where: str,
-    ) -> None:
-        if wandb_objects.is_wandb_artifact(value):
-            if config.type is not None:
-                raise WandbConfigurationError(
-                    f"{where}: type {config.type!r} is set in the configuration but the output is a wandb.Artifact "
-                    f"of type {value.type!r}; set the type on the Artifact and remove it from the configuration."
-                )
-            if config.description is not None and value.description:
-                raise WandbConfigurationError(
-                    f"{where}: description is set both in the configuration and on the returned wandb.Artifact; "
-                    "keep one of them."
-                )
-            if value.name != draft.id.name:
-                context.log.warning(
-                    f"{where}: the returned wandb.Artifact is named {value.name!r}; it is stored as {draft.id.name!r}."
-                )
-            draft.type = value.type
-            draft.description = config.description or value.description
-            draft.metadata.update(value.metadata or {})
-            artifact = value
-        elif wandb_objects.is_wandb_object(value):
-            artifact = wandb_objects.wrap_object(value, draft.id.name, draft.type)
-            draft.metadata[WANDB_OBJECT_KEY] = type(value).__name__
-        else:
-            fmt = serialization.choose_format(value, config.serialization_module)
-            draft.metadata[serialization.SERIALIZATION_KEY] = serialization.dump(
-                value, fmt, staging, config.serialization_parameters
-            )
-            draft.files[fmt.entry] = staging / fmt.entry
-            return
-        files, references = wandb_objects.stage_artifact(artifact, staging)
-        draft.files.update(files)
-        draft.references.extend(references)
 
     def _output_id(
         self, context: dg.OutputContext, config: WriteConfig, partition_key: str | None, where: str
@@ -324,45 +283,3 @@ class ArtifactIO(dg.IOManager):
 
     def close(self) -> None:
         self.store.close()
-
-
-def split_by_partition(obj: Any, keys: list[str | None], where: str) -> dict[str | None, Any]:
-    """One value per partition key; several partitions in one run must come as ``{key: value}``."""
-    if len(keys) == 1:
-        return {keys[0]: obj}
-    if isinstance(obj, Mapping) and set(obj) == set(keys):
-        return dict(obj)
-    raise WandbConfigurationError(
-        f"{where}: this run materializes {len(keys)} partitions ({keys[0]} … {keys[-1]}); return a dict "
-        "with one value per partition key so each partition gets its own artifact version."
-    )
-
-
-def upstream_name(context: dg.InputContext) -> str | None:
-    upstream = safe(lambda: context.upstream_output)
-    if upstream is None or upstream.has_asset_key:
-        return None
-    raw = raw_configuration(upstream.definition_metadata, "upstream output")
-    name = raw.get("name")
-    return name if isinstance(name, str) else None
-
-
-def describe(context: dg.OutputContext | dg.InputContext) -> str:
-    kind = "output" if isinstance(context, dg.OutputContext) else "input"
-    name = safe(lambda: context.name) or "?"
-    if context.has_asset_key:
-        return f"{kind} {name!r} of asset {context.asset_key.to_user_string()!r}"
-    op = safe(lambda: context.op_def.name)
-    return f"{kind} {name!r} of op {op!r}" if op else f"{kind} {name!r}"
-
-
-def str_version(version: ArtifactVersion) -> str:
-    return f"{version.id}:{version.version_tag}"
-
-
-def safe(getter: Any) -> Any:
-    """A context attribute that test-built contexts may not have (they raise instead of returning None)."""
-    try:
-        return getter()
-    except (dg.DagsterInvariantViolationError, AttributeError, KeyError):
-        return None

@@ -1,0 +1,66 @@
+"""What an output value becomes inside an artifact draft: a logged ``wandb.Artifact``, a W&B object, or a
+serialized Python object, plus the split of several partitions' values.
+"""
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from . import serialization, wandb_objects
+from .config import WriteConfig
+from .errors import WandbConfigurationError
+from .store.base import ArtifactDraft
+
+WANDB_OBJECT_KEY = "source_wandb_object"
+
+
+def fill_payload(
+    draft: ArtifactDraft,
+    config: WriteConfig,
+    value: Any,
+    staging: Path,
+    where: str,
+    warn: Callable[[str], None],
+) -> None:
+    if wandb_objects.is_wandb_artifact(value):
+        if config.type is not None:
+            raise WandbConfigurationError(
+                f"{where}: type {config.type!r} is set in the configuration but the output is a wandb.Artifact "
+                f"of type {value.type!r}; set the type on the Artifact and remove it from the configuration."
+            )
+        if config.description is not None and value.description:
+            raise WandbConfigurationError(
+                f"{where}: description is set both in the configuration and on the returned wandb.Artifact; "
+                "keep one of them."
+            )
+        if value.name != draft.id.name:
+            warn(f"{where}: the returned wandb.Artifact is named {value.name!r}; it is stored as {draft.id.name!r}.")
+        draft.type = value.type
+        draft.description = config.description or value.description
+        draft.metadata.update(value.metadata or {})
+        artifact = value
+    elif wandb_objects.is_wandb_object(value):
+        artifact = wandb_objects.wrap_object(value, draft.id.name, draft.type)
+        draft.metadata[WANDB_OBJECT_KEY] = type(value).__name__
+    else:
+        fmt = serialization.choose_format(value, config.serialization_module)
+        draft.metadata[serialization.SERIALIZATION_KEY] = serialization.dump(
+            value, fmt, staging, config.serialization_parameters
+        )
+        draft.files[fmt.entry] = staging / fmt.entry
+        return
+    files, references = wandb_objects.stage_artifact(artifact, staging)
+    draft.files.update(files)
+    draft.references.extend(references)
+
+
+def split_by_partition(obj: Any, keys: list[str | None], where: str) -> dict[str | None, Any]:
+    """One value per partition key; several partitions in one run must come as ``{key: value}``."""
+    if len(keys) == 1:
+        return {keys[0]: obj}
+    if isinstance(obj, Mapping) and set(obj) == set(keys):
+        return dict(obj)
+    raise WandbConfigurationError(
+        f"{where}: this run materializes {len(keys)} partitions ({keys[0]} … {keys[-1]}); return a dict "
+        "with one value per partition key so each partition gets its own artifact version."
+    )
