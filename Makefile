@@ -39,6 +39,10 @@ test: $(VENV)/.synced ## Run the template's whole test suite (bakes every option
 test-fast: $(VENV)/.synced ## Hook unit tests and one default bake only
 	$(OFFLINE_ENV) $(VENV)/bin/pytest -m "not slow"
 
+.PHONY: bench
+bench: $(VENV)/.synced ## Benchmarks: ours vs Dagster's FilesystemIOManager and a bare scaffold (table + benchmarks/results.json)
+	$(OFFLINE_ENV) $(VENV)/bin/python benchmarks/run.py
+
 .PHONY: lint
 lint: $(VENV)/.synced ## Lint the template repository (baked projects are linted by the tests)
 	$(VENV)/bin/ruff check .
