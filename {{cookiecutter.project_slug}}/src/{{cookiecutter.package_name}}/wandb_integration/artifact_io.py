@@ -9,6 +9,7 @@ import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -63,6 +64,10 @@ class ArtifactIO(dg.IOManager):
             # Checked before any validation: an op returning nothing needs no artifact name.
             context.log.warning(f"{where} returned None: no W&B artifact was written.")
             context.add_output_metadata({NOT_WRITTEN_KEY: False})
+            for artifact_id in self._none_output_ids(context):
+                marker = self._unwritten_marker(artifact_id)
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
             return
         config = parse_write_config(raw_configuration(context.definition_metadata, where), where)
         keys = sorted(context.asset_partition_keys) if context.has_asset_partitions else [None]
@@ -106,6 +111,8 @@ class ArtifactIO(dg.IOManager):
                 "used": [str_version(version) for version in self._used],
             }
             version = self.store.commit(draft)
+        # A retried step may have returned None before; this run has the artifact now.
+        self._unwritten_marker(artifact_id).unlink(missing_ok=True)
         context.log.info(f"{where}: wrote W&B artifact {version.id}:{version.version_tag} ({version.digest}).")
         return version
 
@@ -195,8 +202,7 @@ class ArtifactIO(dg.IOManager):
         where: str,
     ) -> Any:
         artifact_id = self._input_id(context, config, partition_key, where)
-        self._refuse_unwritten_upstream(context, spec, partition_key, where)
-        version = self._resolve(artifact_id, spec)
+        version = self._resolve(artifact_id, spec, where)
         self._used.append(version)
         if spec.get is not None:
             return self.store.open(version).get(spec.get)
@@ -238,10 +244,16 @@ class ArtifactIO(dg.IOManager):
             "e.g. In(metadata={'wandb_artifact_configuration': {'name': 'my_dataset'}})."
         )
 
-    def _resolve(self, artifact_id: ArtifactId, spec: ReadSpec) -> ArtifactVersion:
+    def _resolve(self, artifact_id: ArtifactId, spec: ReadSpec, where: str) -> ArtifactVersion:
         if spec.version is not None or spec.alias is not None:
             return self.store.resolve(artifact_id, version=spec.version, alias=spec.alias)
-        # Default: the version an upstream step wrote in this Dagster run, else latest.
+        # Default: the version an upstream step wrote in this Dagster run, else latest; never an older
+        # version when upstream returned None in this run.
+        if self._unwritten_marker(artifact_id).exists():
+            raise ArtifactNotFoundError(
+                f"{where}: upstream returned None in this run, so no artifact {artifact_id} was written; "
+                "return a value upstream, or read an older version with 'version' or 'alias'."
+            )
         try:
             ours = self.store.resolve(artifact_id, alias=self.options.run_alias)
         except ArtifactNotFoundError:
@@ -250,25 +262,22 @@ class ArtifactIO(dg.IOManager):
             return ours
         return self.store.resolve(artifact_id)
 
-    def _refuse_unwritten_upstream(
-        self, context: dg.InputContext, spec: ReadSpec, partition_key: str | None, where: str
-    ) -> None:
-        """An upstream asset that returned None in this run must not be replaced by an older version."""
-        if spec.version is not None or spec.alias is not None or partition_key is not None or not context.has_asset_key:
-            return
-        instance = safe(lambda: context.instance)
-        if instance is None:
-            return
-        event = instance.get_latest_materialization_event(context.asset_key)
-        if event is None or event.run_id != self.options.dagster_run_id:
-            return
-        materialization = event.asset_materialization
-        entry = materialization.metadata.get(NOT_WRITTEN_KEY) if materialization else None
-        if entry is not None and entry.value is False:
-            raise ArtifactNotFoundError(
-                f"{where}: upstream asset {context.asset_key.to_user_string()} returned None in this run, so no "
-                "artifact was written; return a value upstream, or read an older one with 'version' or 'alias'."
-            )
+    def _none_output_ids(self, context: dg.OutputContext) -> list[ArtifactId]:
+        """The artifacts a None output would have written (none for an op output without a name)."""
+        raw = raw_configuration(context.definition_metadata, describe(context))
+        keys = sorted(context.asset_partition_keys) if context.has_asset_partitions else [None]
+        if context.has_asset_key:
+            names = [artifact_name(context.asset_key.path, key) for key in keys]
+        elif isinstance(raw.get("name"), str):
+            names = [raw["name"] if key is None else artifact_name([raw["name"]], key) for key in keys]
+        else:
+            names = []
+        return [ArtifactId(self.settings.entity, self.settings.project, name) for name in names]
+
+    def _unwritten_marker(self, artifact_id: ArtifactId) -> Path:
+        """Marks an artifact whose upstream returned None in this run (a stat on read, no event-log query)."""
+        run_dir = self.settings.integration_dir / "runs" / self.options.dagster_run_id
+        return run_dir / "unwritten" / artifact_id.entity / artifact_id.project / artifact_id.name
 
     def _check_trusted(self, version: ArtifactVersion, record: Mapping[str, Any], where: str) -> None:
         fmt = serialization.FORMATS[record["name"]]
