@@ -83,9 +83,7 @@ class LocalArtifactStore(ArtifactStore):
     def commit(self, draft: ArtifactDraft) -> ArtifactVersion:
         check_id(draft.id)
         if not isinstance(draft.type, str) or not draft.type.strip():
-            raise WandbConfigurationError(
-                f"artifact '{draft.id}' has type {draft.type!r}; give a non-empty type."
-            )
+            raise WandbConfigurationError(f"artifact '{draft.id}' has type {draft.type!r}; give a non-empty type.")
         aliases = check_aliases(draft.aliases)
         check_entry_paths([*draft.files, *(ref.path for ref in draft.references)], draft.id)
         self._scratch.sweep()
@@ -100,14 +98,10 @@ class LocalArtifactStore(ArtifactStore):
                 entries[path] = ManifestEntry(path, digest, size)
             for ref in draft.references:
                 entries[ref.path] = ManifestEntry(ref.path, ref.digest, ref.size, ref.ref)
-            record = new_manifest(
-                draft.type, entries, draft.description, draft.metadata, draft.lineage, draft.id
-            )
+            record = new_manifest(draft.type, entries, draft.description, draft.metadata, draft.lineage, draft.id)
             return self._publish(draft.id, scratch / "payload", record, aliases)
 
-    def link(
-        self, version: ArtifactVersion, target: ArtifactId, aliases: Sequence[str] = ()
-    ) -> ArtifactVersion:
+    def link(self, version: ArtifactVersion, target: ArtifactId, aliases: Sequence[str] = ()) -> ArtifactVersion:
         """A new version of the registry collection ``target`` sharing ``version``'s files (hard links)."""
         check_id(target)
         checked = check_aliases(aliases)
@@ -186,15 +180,22 @@ class LocalArtifactStore(ArtifactStore):
                 (name_dir / _VERSIONS).mkdir(exist_ok=True)
                 os.rename(payload, name_dir / _VERSIONS / f"v{number}")
                 fsync_dir(name_dir / _VERSIONS)
-                versions.append(
-                    {"version": number, "digest": record["digest"], "created_at": record["created_at"]}
-                )
+                self._remember_hashed(name_dir / _VERSIONS / f"v{number}" / _FILES, record["entries"])
+                versions.append({"version": number, "digest": record["digest"], "created_at": record["created_at"]})
             index["type"] = record["type"]
             index["aliases"].update(dict.fromkeys(["latest", *aliases], number))
             write_json(name_dir / _INDEX, index, atomic=True)
         finally:
             lock.release()
         return self._version(artifact, number, index)
+
+    def _remember_hashed(self, files_dir: Path, entries: Mapping[str, Any]) -> None:
+        """Files hashed while committing count as verified: a read in this process needs no second hash."""
+        for entry_path, entry in entries.items():
+            if entry["ref"] is None:
+                info = (files_dir / entry_path).stat()
+                signature = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev, entry["digest"])
+                self._verified[files_dir / entry_path] = signature
 
     # ------------------------------------------------------------------ reading
     def resolve(
@@ -220,8 +221,7 @@ class LocalArtifactStore(ArtifactStore):
         alias = alias or "latest"
         if alias not in index["aliases"]:
             raise ArtifactNotFoundError(
-                f"artifact '{artifact_id}' has no alias {alias!r}; "
-                f"aliases: {', '.join(sorted(index['aliases']))}."
+                f"artifact '{artifact_id}' has no alias {alias!r}; aliases: {', '.join(sorted(index['aliases']))}."
             )
         return self._version(artifact_id, index["aliases"][alias], index)
 
@@ -237,9 +237,7 @@ class LocalArtifactStore(ArtifactStore):
         folder = self.root / entity / project
         if not folder.is_dir():
             return []
-        return [
-            ArtifactId(entity, project, p.name) for p in sorted(folder.iterdir()) if (p / _INDEX).is_file()
-        ]
+        return [ArtifactId(entity, project, p.name) for p in sorted(folder.iterdir()) if (p / _INDEX).is_file()]
 
     def local_path(self, version: ArtifactVersion, entry_path: str) -> Path:
         entry = version.entries.get(entry_path)
@@ -270,9 +268,7 @@ class LocalArtifactStore(ArtifactStore):
     def verify(self, version: ArtifactVersion) -> None:
         """Re-hash every stored file of ``version`` (no cache) and check the total digest."""
         where = f"artifact '{version.id}:{version.version_tag}'"
-        self._verified = {
-            p: s for p, s in self._verified.items() if not p.is_relative_to(self.version_dir(version))
-        }
+        self._verified = {p: s for p, s in self._verified.items() if not p.is_relative_to(self.version_dir(version))}
         for entry in version.entries.values():
             if entry.ref is None:
                 path = self.version_dir(version) / _FILES / entry.path
