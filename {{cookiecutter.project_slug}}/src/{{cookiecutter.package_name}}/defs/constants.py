@@ -12,3 +12,12 @@ ARTIFACTS_IO_MANAGER_KEY = "wandb_artifacts_manager"
 # Concurrency pool of every asset that talks to W&B (`@dg.asset(pool=WANDB_POOL)`): its limit caps W&B
 # calls across all runs. Set it with `dagster instance concurrency set wandb 4` (see deploy/README.md).
 WANDB_POOL = "wandb"
+
+# Asset groups, as shown in the Dagster UI.
+DATA_GROUP = "data"
+TRAINING_GROUP = "training"
+EXAMPLES_GROUP = "artifact_patterns"
+PARTITIONS_GROUP = "partitions"
+
+# The model registry collection models are promoted to (local registry offline).
+REGISTRY_COLLECTION = "wandb-registry-model/{{ cookiecutter.package_name }}_classifier"

@@ -1,0 +1,177 @@
+"""The training family: fit, evaluate, report, and promote a scikit-learn model, each step a W&B artifact.
+
+Patterns shown: a model stored with a chosen serialization module (joblib with parameters); metrics logged
+to the W&B run the IO manager shares; an asset returning a hand-assembled ``wandb.Artifact`` (a Table, a
+picture and a JSON file); downstream reads by ``get`` and by ``get_path``; model registry promotion.
+"""
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from ...wandb_integration import WandbResource
+from ..constants import ARTIFACTS_IO_MANAGER_KEY, REGISTRY_COLLECTION, TRAINING_GROUP, WANDB_POOL
+from .dataset import TARGET
+from .markdown import markdown_table, metrics_table
+
+EVALUATION_TABLE = "per_class"
+CONFUSION_MATRIX = "confusion_matrix.png"
+METRICS_FILE = "metrics.json"
+
+
+class TrainingConfig(dg.Config):
+    """Hyperparameters of the classifier (standardized features, multinomial logistic regression)."""
+
+    regularization: float = Field(default=1.0, gt=0, description="Inverse regularization strength C (> 0).")
+    max_iter: int = Field(default=1000, gt=0, description="Solver iterations at most.")
+
+
+@dg.asset(
+    group_name=TRAINING_GROUP,
+    kinds={"sklearn", "wandb"},
+    io_manager_key=ARTIFACTS_IO_MANAGER_KEY,
+    pool=WANDB_POOL,
+    metadata={
+        "wandb_artifact_configuration": {
+            "type": "model",
+            "description": "StandardScaler + LogisticRegression fitted on training_dataset.",
+            "serialization_module": {"name": "joblib", "parameters": {"compress": 3}},
+        }
+    },
+)
+def trained_model(
+    context: dg.AssetExecutionContext,
+    config: TrainingConfig,
+    wandb_resource: WandbResource,
+    training_dataset: pd.DataFrame,
+) -> Any:
+    """Fit the model; its training accuracy goes to the W&B run the IO manager uses (same run id)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features, labels = training_dataset.drop(columns=[TARGET]), training_dataset[TARGET]
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=config.regularization, max_iter=config.max_iter))
+    model.fit(features, labels)
+    train_accuracy = float(model.score(features, labels))
+    with wandb_resource.run(context.run.run_id, job_type="train", config=config.model_dump()) as run:
+        run.log({"train_accuracy": train_accuracy})
+    context.add_output_metadata({"train_accuracy": train_accuracy, "hyperparameters": config.model_dump()})
+    return model
+
+
+def evaluate(model: Any, validation: pd.DataFrame) -> tuple[dict[str, float], list[int], Any]:
+    """Accuracy, macro F1 and one-vs-rest ROC AUC on the validation set, plus labels and confusion matrix."""
+    from sklearn import metrics
+
+    features, labels = validation.drop(columns=[TARGET]), validation[TARGET]
+    predicted = model.predict(features)
+    scores = {
+        "accuracy": float(metrics.accuracy_score(labels, predicted)),
+        "f1_macro": float(metrics.f1_score(labels, predicted, average="macro")),
+        "roc_auc_ovr": float(metrics.roc_auc_score(labels, model.predict_proba(features), multi_class="ovr")),
+    }
+    classes = sorted(int(label) for label in labels.unique())
+    return scores, classes, metrics.confusion_matrix(labels, predicted, labels=classes)
+
+
+def confusion_matrix_png(matrix: Any, classes: list[int], path: Path) -> None:
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")  # no display needed
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(4, 4))
+    axes.imshow(matrix, cmap="Blues")
+    axes.set(xticks=classes, yticks=classes, xlabel="predicted", ylabel="actual", title="Confusion matrix")
+    for (row, column), count in np.ndenumerate(matrix):
+        axes.text(column, row, str(count), ha="center", va="center")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+@dg.asset(group_name=TRAINING_GROUP, kinds={"sklearn", "wandb"}, io_manager_key=ARTIFACTS_IO_MANAGER_KEY, pool=WANDB_POOL)
+def model_evaluation(context: dg.AssetExecutionContext, trained_model: Any, validation_dataset: pd.DataFrame) -> Any:
+    """Metrics, a per-class ``wandb.Table`` and a confusion-matrix picture in one hand-built artifact."""
+    import wandb
+
+    scores, classes, matrix = evaluate(trained_model, validation_dataset)
+    artifact = wandb.Artifact("model_evaluation", "evaluation", description="Validation metrics of trained_model.")
+    artifact.metadata.update(scores)
+    rows = []
+    for index, label in enumerate(classes):
+        support = int(matrix[index].sum())
+        rows.append([label, support, float(matrix[index, index] / support) if support else 0.0])
+    artifact.add(wandb.Table(columns=["class", "support", "recall"], data=rows), EVALUATION_TABLE)
+    with tempfile.TemporaryDirectory() as folder:
+        picture = Path(folder) / CONFUSION_MATRIX
+        confusion_matrix_png(matrix, classes, picture)
+        (Path(folder) / METRICS_FILE).write_text(json.dumps(scores, indent=2))
+        artifact.add_file(str(picture), name=CONFUSION_MATRIX)
+        artifact.add_file(str(Path(folder) / METRICS_FILE), name=METRICS_FILE)
+    context.add_output_metadata(
+        {"metrics": dg.MetadataValue.md(metrics_table(scores)), **{k: dg.MetadataValue.float(v) for k, v in scores.items()}}
+    )
+    context.log.info(f"validation metrics: {json.dumps(scores)}")
+    return artifact
+
+
+@dg.asset(
+    group_name=TRAINING_GROUP,
+    kinds={"wandb"},
+    io_manager_key=ARTIFACTS_IO_MANAGER_KEY,
+    pool=WANDB_POOL,
+    ins={
+        "per_class": dg.AssetIn(
+            "model_evaluation", metadata={"wandb_artifact_configuration": {"get": EVALUATION_TABLE}}
+        )
+    },
+    metadata={"wandb_artifact_configuration": {"type": "report"}},
+)
+def evaluation_report(per_class: Any) -> str:
+    """A markdown report built from the evaluation's ``wandb.Table``, read back with ``get``."""
+    return "# Per-class recall\n\n" + markdown_table(per_class.columns, per_class.data)
+
+
+class PromotionConfig(dg.Config):
+    """When the model is good enough for the registry."""
+
+    min_accuracy: float = Field(default=0.9, ge=0, le=1, description="Promote only at or above this accuracy.")
+    aliases: list[str] = Field(default=["production"], description="Registry aliases the promoted model gets.")
+
+
+@dg.asset(
+    group_name=TRAINING_GROUP,
+    kinds={"wandb"},
+    io_manager_key=ARTIFACTS_IO_MANAGER_KEY,
+    pool=WANDB_POOL,
+    deps=[trained_model],
+    ins={
+        "metrics_path": dg.AssetIn(
+            "model_evaluation", metadata={"wandb_artifact_configuration": {"get_path": METRICS_FILE}}
+        )
+    },
+    metadata={"wandb_artifact_configuration": {"type": "registry_decision"}},
+)
+def registered_model(
+    context: dg.AssetExecutionContext, config: PromotionConfig, wandb_resource: WandbResource, metrics_path: str
+) -> dict:
+    """Promote the exact model version this run trained when validation accuracy passes the threshold."""
+    accuracy = json.loads(Path(metrics_path).read_text())["accuracy"]
+    if accuracy < config.min_accuracy:
+        reason = f"accuracy {accuracy:.4f} is below min_accuracy {config.min_accuracy}"
+        context.log.warning(f"not promoted: {reason}")
+        context.add_output_metadata({"promoted": False, "reason": reason})
+        return {"promoted": False, "reason": reason, "accuracy": accuracy}
+    event = context.instance.get_latest_materialization_event(trained_model.key)
+    version = event.asset_materialization.metadata["wandb_artifact_version"].value
+    linked = wandb_resource.link_artifact(f"trained_model:{version}", REGISTRY_COLLECTION, config.aliases)
+    context.add_output_metadata({"promoted": True, **linked})
+    return {"promoted": True, "accuracy": accuracy, "source": f"trained_model:{version}", **linked}
