@@ -41,8 +41,12 @@ def seed_external_artifact(settings: WandbSettings) -> str:
         labels = Path(folder) / "labels.json"
         labels.write_text(json.dumps(LABELS, indent=2))
         run = wandb.init(
-            entity=settings.entity, project=settings.project, job_type="publish-labels",
-            dir=str(settings.runs_dir), settings=wandb_settings(settings), reinit="create_new",
+            entity=settings.entity,
+            project=settings.project,
+            job_type="publish-labels",
+            dir=str(settings.runs_dir),
+            settings=wandb_settings(settings),
+            reinit="create_new",
         )
         try:
             artifact = wandb.Artifact(EXTERNAL_ARTIFACT, "labels", description="Cultivar names.")

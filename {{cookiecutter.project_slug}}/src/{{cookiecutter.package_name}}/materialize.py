@@ -18,7 +18,9 @@ from .external_artifact import seed_external_artifact
 PARTITIONS_MODULE = f"{__package__}.defs.assets.partitioned"
 
 
-def run_job(definitions: dg.Definitions, instance: dg.DagsterInstance, name: str, **kwargs) -> dg.ExecuteInProcessResult:
+def run_job(
+    definitions: dg.Definitions, instance: dg.DagsterInstance, name: str, **kwargs
+) -> dg.ExecuteInProcessResult:
     result = definitions.resolve_job_def(name).execute_in_process(instance=instance, **kwargs)
     if not result.success:
         raise SystemExit(f"job {name} failed; see the Dagster UI (make dev) for the run's logs.")
@@ -31,21 +33,34 @@ def partition_runs(definitions: dg.Definitions, instance: dg.DagsterInstance) ->
         return []
     partitioned = importlib.import_module(PARTITIONS_MODULE)
     resources = definitions.resources
-    assets = [definitions.get_assets_def(key) for key in (
-        partitioned.daily_measurements.key, partitioned.cultivar_rows.key, partitioned.cultivar_sizes.key,
-        partitioned.day_over_day.key, partitioned.cultivar_daily.key, partitioned.cultivar_daily_rows.key,
-    )]
+    assets = [
+        definitions.get_assets_def(key)
+        for key in (
+            partitioned.daily_measurements.key,
+            partitioned.cultivar_rows.key,
+            partitioned.cultivar_sizes.key,
+            partitioned.day_over_day.key,
+            partitioned.cultivar_daily.key,
+            partitioned.cultivar_daily_rows.key,
+        )
+    ]
     upstream = [dg.AssetSpec("raw_dataset").with_io_manager_key(partitioned.ARTIFACTS_IO_MANAGER_KEY)]
     done = []
 
     def materialize(selection: list, **kwargs) -> None:
-        result = dg.materialize([*upstream, *assets], selection=selection, resources=resources, instance=instance, **kwargs)
+        result = dg.materialize(
+            [*upstream, *assets], selection=selection, resources=resources, instance=instance, **kwargs
+        )
         if not result.success:
             raise SystemExit(f"materializing {selection} failed; see the Dagster UI (make dev).")
         done.append(f"{', '.join(a.key.to_user_string() for a in selection)} {kwargs.get('partition_key', '')}".strip())
 
-    run_job(definitions, instance, "daily_backfill_job", tags={
-        "dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-03"})
+    run_job(
+        definitions,
+        instance,
+        "daily_backfill_job",
+        tags={"dagster/asset_partition_range_start": "2024-01-01", "dagster/asset_partition_range_end": "2024-01-03"},
+    )
     done.append("daily_measurements 2024-01-01..2024-01-03 (one run)")
     for key in partitioned.CULTIVARS.get_partition_keys():
         materialize([partitioned.cultivar_rows], partition_key=key)

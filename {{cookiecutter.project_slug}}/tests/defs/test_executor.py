@@ -34,7 +34,7 @@ def job_executor(project_defs: dg.Definitions | None = None) -> dg.ExecutorDefin
     """The executor an asset job gets beside the executor definitions (or the whole project's)."""
     defs = dg.Definitions.merge(
         project_defs if project_defs is not None else executor.executor_definitions(),
-        dg.Definitions(assets=[executor_probe], jobs=[dg.define_asset_job("executor_probe_job")]),
+        dg.Definitions(assets=[executor_probe], jobs=[dg.define_asset_job("executor_probe_job", [executor_probe])]),
     )
     return defs.resolve_job_def("executor_probe_job").executor_def
 

@@ -143,9 +143,7 @@ def test_bad_settings_and_a_damaged_database_are_clear_errors(base_dir):
     root = base_dir / "damaged"
     root.mkdir()
     (root / "cache.sqlite3").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(
-        integration.ArtifactIntegrityError, match=r"cache\.sqlite3 cannot be used.*delete the folder"
-    ):
+    with pytest.raises(integration.ArtifactIntegrityError, match=r"cache\.sqlite3 cannot be used.*delete the folder"):
         artifact_cache.ArtifactCache(root).get_or_populate(KEY, writer("x"))
     with pytest.raises(integration.WandbConfigurationError, match="cache key ''"):
         artifact_cache.ArtifactCache(base_dir / "c").hold("")

@@ -29,8 +29,7 @@ def sample(tmp_path):
 def by_formula(contents):
     """The W&B formula, written out independently of the package."""
     lines = "".join(
-        f"{entry}:{base64.b64encode(hashlib.md5(data).digest()).decode()}\n"
-        for entry, data in sorted(contents.items())
+        f"{entry}:{base64.b64encode(hashlib.md5(data).digest()).decode()}\n" for entry, data in sorted(contents.items())
     )
     return hashlib.md5(("wandb-artifact-manifest-v1\n" + lines).encode()).hexdigest()
 
@@ -67,9 +66,7 @@ def test_digests_equal_what_wandb_computes(sample, base_dir):
     artifact.add_reference("https://example.com/remote.csv", checksum=False)
 
     store = local_store.LocalArtifactStore(base_dir / "store")
-    ref = store_base.ManifestEntry(
-        "remote.csv", "https://example.com/remote.csv", 0, "https://example.com/remote.csv"
-    )
+    ref = store_base.ManifestEntry("remote.csv", "https://example.com/remote.csv", 0, "https://example.com/remote.csv")
     draft = store_base.ArtifactDraft(
         id=store_base.ArtifactId("e", "p", "sample"), type="dataset", files=dict(sample), references=[ref]
     )

@@ -16,9 +16,7 @@ from tests._package import artifact_cache, local_store, store_base
 
 pytestmark = [
     pytest.mark.stress,
-    pytest.mark.skipif(
-        "fork" not in multiprocessing.get_all_start_methods(), reason="needs the fork start method"
-    ),
+    pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs the fork start method"),
 ]
 FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 DATA = store_base.ArtifactId("team", "proj", "contended")
@@ -28,9 +26,7 @@ WRITERS, WRITES = 8, 25
 def _commit(store, payload, **fields):
     with store.staging_dir() as staging:
         (staging / "payload.txt").write_text(payload)
-        draft = store_base.ArtifactDraft(
-            DATA, "dataset", files={"payload.txt": staging / "payload.txt"}, **fields
-        )
+        draft = store_base.ArtifactDraft(DATA, "dataset", files={"payload.txt": staging / "payload.txt"}, **fields)
         return store.commit(draft)
 
 
@@ -142,9 +138,7 @@ def _populate_slowly(folder, log):
 
 def _use_cache(root, results):
     with artifact_cache.ArtifactCache(root) as cache:
-        path = cache.get_or_populate(
-            "team/proj/shared:v0", partial(_populate_slowly, log=root.parent / "log")
-        )
+        path = cache.get_or_populate("team/proj/shared:v0", partial(_populate_slowly, log=root.parent / "log"))
         results.put(sorted((p.name, p.read_text()) for p in path.iterdir()))
 
 

@@ -115,7 +115,7 @@ def test_resource_run_shares_the_io_manager_run_id_offline(base_dir):
 
     @dg.asset
     def trained(context: dg.AssetExecutionContext, wandb_resource: integration.WandbResource) -> str:
-        with wandb_resource.run(context.run.run_id, job_type="train") as run:
+        with wandb_resource.run(job_type="train") as run:
             run.log({"loss": 0.5})
             return run.id
 

@@ -47,9 +47,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 class ArtifactCache:
     """Entries keyed by strings such as ``"entity/project/name:v3"``, each a folder of files."""
 
-    def __init__(
-        self, root: str | os.PathLike[str], duration_minutes: float = DEFAULT_DURATION_MINUTES
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], duration_minutes: float = DEFAULT_DURATION_MINUTES) -> None:
         if duration_minutes < 0:
             raise WandbConfigurationError(
                 f"cache duration {duration_minutes} minutes is negative; use 0 to disable the cache."

@@ -45,6 +45,7 @@ class WandbResource(dg.ConfigurableResource):
     )
 
     _instance_storage_dir: str | None = PrivateAttr(default=None)
+    _dagster_run_id: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _validate(self) -> WandbResource:
@@ -58,6 +59,8 @@ class WandbResource(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if context.instance is not None:
             self._instance_storage_dir = context.instance.storage_directory()
+        if context.run is not None:
+            self._dagster_run_id = context.run.run_id
 
     def settings(
         self,
@@ -88,18 +91,21 @@ class WandbResource(dg.ConfigurableResource):
         return wandb
 
     @contextlib.contextmanager
-    def run(self, run_id: str, *, settings: WandbSettings | None = None, **init_kwargs: Any) -> Iterator[Any]:
+    def run(
+        self, run_id: str | None = None, *, settings: WandbSettings | None = None, **init_kwargs: Any
+    ) -> Iterator[Any]:
         """A W&B run with this id, resumed if it exists, finished on exit (also on failure).
 
-        Pass the id the artifacts IO manager uses (by default the Dagster run id) so metrics and artifacts
-        of one Dagster run land in one W&B run. Offline, wandb writes an offline run under ``base_dir``
-        that ``wandb sync`` can upload later.
+        The id defaults to the Dagster run's id, which is also the artifacts IO manager's default, so
+        metrics and artifacts of one Dagster run land in one W&B run (pass ``run_id`` if the IO manager's
+        ``run_id`` is configured otherwise). Outside a run (direct invocation) wandb picks a new id.
+        Offline, wandb writes an offline run under ``base_dir`` that ``wandb sync`` can upload later.
         """
         resolved = settings or self.settings()
         wandb = self.sdk
         resolved.runs_dir.mkdir(parents=True, exist_ok=True)
         run = wandb.init(
-            id=run_id,
+            id=run_id or self._dagster_run_id,
             resume="allow",
             entity=resolved.entity,
             project=resolved.project,

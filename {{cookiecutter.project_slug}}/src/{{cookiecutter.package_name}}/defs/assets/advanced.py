@@ -48,11 +48,7 @@ def dataset_bundle() -> Any:
 @dg.asset(
     group_name=EXAMPLES_GROUP,
     kinds={"wandb"},
-    ins={
-        "bundle": dg.AssetIn(
-            "dataset_bundle", metadata={"wandb_artifact_configuration": {"version": "v0"}}
-        )
-    },
+    ins={"bundle": dg.AssetIn("dataset_bundle", metadata={"wandb_artifact_configuration": {"version": "v0"}})},
 )
 def first_bundle_classes(bundle: Any) -> str:
     """Reads a pinned version (``v0``) of the bundle, whatever ``latest`` is now."""
@@ -62,11 +58,7 @@ def first_bundle_classes(bundle: Any) -> str:
 @dg.asset(
     group_name=EXAMPLES_GROUP,
     kinds={"wandb"},
-    ins={
-        "bundle": dg.AssetIn(
-            "dataset_bundle", metadata={"wandb_artifact_configuration": {"alias": "reference"}}
-        )
-    },
+    ins={"bundle": dg.AssetIn("dataset_bundle", metadata={"wandb_artifact_configuration": {"alias": "reference"}})},
 )
 def reference_bundle_schema(bundle: Any) -> dict:
     """Reads the version the ``reference`` alias points at."""

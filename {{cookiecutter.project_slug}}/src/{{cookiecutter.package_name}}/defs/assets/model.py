@@ -59,7 +59,7 @@ def trained_model(
     model = make_pipeline(StandardScaler(), LogisticRegression(C=config.regularization, max_iter=config.max_iter))
     model.fit(features, labels)
     train_accuracy = float(model.score(features, labels))
-    with wandb_resource.run(context.run.run_id, job_type="train", config=config.model_dump()) as run:
+    with wandb_resource.run(job_type="train", config=config.model_dump()) as run:
         run.log({"train_accuracy": train_accuracy})
     context.add_output_metadata({"train_accuracy": train_accuracy, "hyperparameters": config.model_dump()})
     return model
@@ -97,7 +97,9 @@ def confusion_matrix_png(matrix: Any, classes: list[int], path: Path) -> None:
     plt.close(figure)
 
 
-@dg.asset(group_name=TRAINING_GROUP, kinds={"sklearn", "wandb"}, io_manager_key=ARTIFACTS_IO_MANAGER_KEY, pool=WANDB_POOL)
+@dg.asset(
+    group_name=TRAINING_GROUP, kinds={"sklearn", "wandb"}, io_manager_key=ARTIFACTS_IO_MANAGER_KEY, pool=WANDB_POOL
+)
 def model_evaluation(context: dg.AssetExecutionContext, trained_model: Any, validation_dataset: pd.DataFrame) -> Any:
     """Metrics, a per-class ``wandb.Table`` and a confusion-matrix picture in one hand-built artifact."""
     import wandb
@@ -117,7 +119,10 @@ def model_evaluation(context: dg.AssetExecutionContext, trained_model: Any, vali
         artifact.add_file(str(picture), name=CONFUSION_MATRIX)
         artifact.add_file(str(Path(folder) / METRICS_FILE), name=METRICS_FILE)
     context.add_output_metadata(
-        {"metrics": dg.MetadataValue.md(metrics_table(scores)), **{k: dg.MetadataValue.float(v) for k, v in scores.items()}}
+        {
+            "metrics": dg.MetadataValue.md(metrics_table(scores)),
+            **{k: dg.MetadataValue.float(v) for k, v in scores.items()},
+        }
     )
     context.log.info(f"validation metrics: {json.dumps(scores)}")
     return artifact

@@ -52,9 +52,7 @@ def new_manifest(
         "digest": artifact_digest((e.path, e.digest) for e in entries.values()),
         "description": description,
         "created_at": datetime.now(UTC).isoformat(),
-        "entries": {
-            p: {"digest": e.digest, "size": e.size, "ref": e.ref} for p, e in sorted(entries.items())
-        },
+        "entries": {p: {"digest": e.digest, "size": e.size, "ref": e.ref} for p, e in sorted(entries.items())},
     }
     for key, value in (("metadata", metadata), ("lineage", lineage)):
         try:  # a round trip both checks and detaches the caller's dict
@@ -78,10 +76,7 @@ def version_from(
             version=number,
             type=record["type"],
             digest=record["digest"],
-            entries={
-                p: ManifestEntry(p, e["digest"], e["size"], e.get("ref"))
-                for p, e in record["entries"].items()
-            },
+            entries={p: ManifestEntry(p, e["digest"], e["size"], e.get("ref")) for p, e in record["entries"].items()},
             aliases=(("latest",) if index["aliases"].get("latest") == number else ()) + tuple(named),
             description=record.get("description"),
             metadata=record.get("metadata") or {},
@@ -91,6 +86,5 @@ def version_from(
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ArtifactIntegrityError(
-            f"manifest in {folder} of artifact '{artifact}:v{number}' is malformed ({exc!r}); "
-            "restore it from a backup."
+            f"manifest in {folder} of artifact '{artifact}:v{number}' is malformed ({exc!r}); restore it from a backup."
         ) from exc

@@ -1,0 +1,46 @@
+"""Fixtures for the example definitions: resources on a temporary offline store, small frames."""
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from tests._package import dataset_assets, integration
+
+ENTITY = "test-entity"
+PROJECT = "test-project"
+
+
+@pytest.fixture
+def wandb_resource(base_dir):
+    return integration.WandbResource(entity=ENTITY, project=PROJECT, mode="offline", base_dir=str(base_dir))
+
+
+@pytest.fixture
+def resources(wandb_resource):
+    """The same keys as ``defs/resources.py``, pointed at ``base_dir``."""
+    manager = integration.WandbArtifactsIOManager(wandb_resource=wandb_resource)
+    return {"wandb_resource": wandb_resource, "wandb_artifacts_manager": manager, "io_manager": manager}
+
+
+@pytest.fixture
+def store(wandb_resource):
+    from tests._package import local_store
+
+    return local_store.LocalArtifactStore(wandb_resource.settings().store_dir)
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+@pytest.fixture(scope="session")
+def wine() -> pd.DataFrame:
+    return dataset_assets.load_wine()
+
+
+@pytest.fixture
+def small_wine(wine) -> pd.DataFrame:
+    """Ten rows per cultivar: enough to fit and evaluate, small enough to be instant."""
+    return wine.groupby(dataset_assets.TARGET, group_keys=False).head(10).reset_index(drop=True)

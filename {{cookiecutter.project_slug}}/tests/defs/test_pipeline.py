@@ -1,0 +1,101 @@
+"""The whole example graph materialized into a temporary offline store: versions, aliases, lineage, metrics."""
+
+import dagster as dg
+import pytest
+
+from tests._package import advanced_assets, dataset_assets, external_artifact, integration, model_assets
+
+from .conftest import ENTITY, PROJECT
+
+ArtifactId = integration.store.ArtifactId
+ACCURACY_FLOOR = 0.9  # logistic regression on standardized wine measurements scores ~0.97
+
+ASSETS = [
+    dataset_assets.raw_dataset,
+    dataset_assets.train_test_split,
+    model_assets.trained_model,
+    model_assets.model_evaluation,
+    model_assets.evaluation_report,
+    model_assets.registered_model,
+    advanced_assets.dataset_bundle,
+    advanced_assets.first_bundle_classes,
+    advanced_assets.reference_bundle_schema,
+    advanced_assets.wine_labels,
+    advanced_assets.label_names,
+]
+
+
+def ids(name, project=PROJECT):
+    return ArtifactId(ENTITY, project, name)
+
+
+def run(resources, instance, **run_config):
+    result = dg.materialize(ASSETS, resources=resources, instance=instance, run_config=run_config or None)
+    assert result.success
+    return result
+
+
+@pytest.fixture
+def first_run(resources, instance, wandb_resource):
+    external_artifact.seed_external_artifact(wandb_resource.settings())
+    return run(resources, instance)
+
+
+def test_every_asset_becomes_a_versioned_artifact_with_lineage(first_run, store):
+    expected_types = {
+        "raw_dataset": "dataset",
+        "training_dataset": "training_dataset",
+        "validation_dataset": "validation_dataset",
+        "trained_model": "model",
+        "model_evaluation": "evaluation",
+        "evaluation_report": "report",
+        "registered_model": "registry_decision",
+        "dataset_bundle": "dataset",
+        "label_names": "artifact",
+    }
+    for name, artifact_type in expected_types.items():
+        version = store.resolve(ids(name))
+        assert (version.version, version.type) == (0, artifact_type), name
+        assert {"latest", f"dagster-run-{first_run.run_id[:8]}"} <= set(version.aliases), name
+        assert version.lineage["dagster_run_id"] == first_run.run_id
+    model = store.resolve(ids("trained_model"))
+    assert model.metadata["source_serialization_module"] == {
+        "name": "joblib",
+        "entry": "output.joblib",
+        "parameters": {"compress": 3},
+    }
+    assert "test-entity/test-project/training_dataset:v0" in model.lineage["used"]
+    assert "reference" in store.resolve(ids("dataset_bundle")).aliases
+
+
+def test_the_model_is_good_and_promoted_to_the_local_registry(first_run, store, instance):
+    metadata = first_run.asset_materializations_for_node("model_evaluation")[0].metadata
+    assert metadata["accuracy"].value >= ACCURACY_FLOOR
+    assert "| accuracy |" in metadata["metrics"].value
+    assert metadata["wandb_artifact_version"].value == "v0"
+    decision = first_run.output_for_node("registered_model")
+    assert decision["promoted"] is True
+    collection = ArtifactId(
+        ENTITY, "wandb-registry-model", decision["wandb_registry_path"].split("/")[-1].split(":")[0]
+    )
+    registered = store.resolve(collection, alias="production")
+    assert registered.digest == store.resolve(ids("trained_model")).digest
+    assert registered.lineage["linked_from"] == "test-entity/test-project/trained_model:v0"
+
+
+def test_reads_by_get_path_version_alias_and_external(first_run):
+    assert first_run.output_for_node("evaluation_report").startswith("# Per-class recall")
+    assert first_run.output_for_node("first_bundle_classes").startswith("class,cultivar")
+    assert first_run.output_for_node("reference_bundle_schema") == {"target": "int", "features": 13}
+    assert first_run.output_for_node("label_names") == external_artifact.LABELS
+
+
+def test_unchanged_rematerialization_adds_no_versions_but_a_new_hyperparameter_does(
+    first_run, resources, instance, store
+):
+    run(resources, instance)
+    for name in ("raw_dataset", "training_dataset", "trained_model", "dataset_bundle"):
+        assert [v.version for v in store.versions(ids(name))] == [0], name
+    run(resources, instance, ops={"trained_model": {"config": {"regularization": 0.05}}})
+    assert [v.version for v in store.versions(ids("trained_model"))] == [0, 1]
+    assert [v.version for v in store.versions(ids("raw_dataset"))] == [0]
