@@ -21,7 +21,7 @@ from pathlib import Path
 from harness import CaseResult, Side, alternate, ratio, run_worker
 
 REPO = Path(__file__).resolve().parent.parent
-BARE_DEFINITIONS = '''from pathlib import Path
+BARE_DEFINITIONS = """from pathlib import Path
 
 from dagster import definitions, load_from_defs_folder
 
@@ -29,14 +29,16 @@ from dagster import definitions, load_from_defs_folder
 @definitions
 def defs():
     return load_from_defs_folder(path_within_project=Path(__file__).parent)
-'''
+"""
 
 
 def bake(output_dir: Path) -> Path:
     from cookiecutter.main import cookiecutter
 
     shutil.rmtree(output_dir / "bench", ignore_errors=True)
-    return Path(cookiecutter(str(REPO), no_input=True, output_dir=str(output_dir), extra_context={"project_slug": "bench"}))
+    return Path(
+        cookiecutter(str(REPO), no_input=True, output_dir=str(output_dir), extra_context={"project_slug": "bench"})
+    )
 
 
 def bare_scaffold(folder: Path) -> Path:
@@ -53,8 +55,15 @@ def bare_scaffold(folder: Path) -> Path:
     return folder / "src"
 
 
-def judge(case: str, target: str, ours: Side, baseline: Side | None, limit: float | None, note: str = "",
-          passed: bool | None = None) -> CaseResult:
+def judge(
+    case: str,
+    target: str,
+    ours: Side,
+    baseline: Side | None,
+    limit: float | None,
+    note: str = "",
+    passed: bool | None = None,
+) -> CaseResult:
     value = ratio(ours, baseline) if baseline else None
     if passed is None:
         passed = value is not None and limit is not None and value <= limit
@@ -67,34 +76,84 @@ def run_cases(project: Path, package: str, smoke: bool) -> list[CaseResult]:
     results = []
 
     count = "3" if smoke else "20"
-    a, b = alternate(src, ["small_assets", "--package", package, "--io", "ours", "--count", count],
-                     ["small_assets", "--package", package, "--io", "fs", "--count", count], repeats, not smoke)
+    a, b = alternate(
+        src,
+        ["small_assets", "--package", package, "--io", "ours", "--count", count],
+        ["small_assets", "--package", package, "--io", "fs", "--count", count],
+        repeats,
+        not smoke,
+    )
     results.append(judge("1. 20 small assets, one process (vs FilesystemIOManager)", "<= 1.15x", a, b, 1.15))
 
     rows = "1000" if smoke else "1000000"
-    a, b = alternate(src, ["dataframe", "--package", package, "--io", "ours", "--rows", rows],
-                     ["dataframe", "--package", package, "--io", "fs", "--rows", rows], repeats, not smoke)
+    a, b = alternate(
+        src,
+        ["dataframe", "--package", package, "--io", "ours", "--rows", rows],
+        ["dataframe", "--package", package, "--io", "fs", "--rows", rows],
+        repeats,
+        not smoke,
+    )
     bytes_ok = a.extra["bytes_on_disk"] <= b.extra["bytes_on_disk"]
-    result = judge("2. 1M x 10 DataFrame write + read (Parquet vs pickle)", "time <= 1.2x, bytes <= 1.0x",
-                   a, b, 1.2)
+    result = judge("2. 1M x 10 DataFrame write + read (Parquet vs pickle)", "time <= 1.2x, bytes <= 1.0x", a, b, 1.2)
     result.passed = result.passed and bytes_ok
     result.note = f"bytes ratio {a.extra['bytes_on_disk'] / b.extra['bytes_on_disk']:.2f}"
     results.append(result)
 
     side = Side("ours")
-    side.add(run_worker(src, ["get_path", "--package", package, "--size-mb", "4" if smoke else "1024",
-                              "--repeats", "3" if smoke else "20"]))
+    side.add(
+        run_worker(
+            src,
+            [
+                "get_path",
+                "--package",
+                package,
+                "--size-mb",
+                "4" if smoke else "1024",
+                "--repeats",
+                "3" if smoke else "20",
+            ],
+        )
+    )
     constant = side.extra["bytes_copied"] == 0 and side.extra["distinct_paths"] == 1 and max(side.seconds) < 0.01
-    results.append(judge("3. repeated get_path of a cached 1 GB file", "constant time, 0 bytes copied", side, None,
-                         None, f"first read (verifies digest) {side.extra['first_read_s']:.3f} s", constant))
+    results.append(
+        judge(
+            "3. repeated get_path of a cached 1 GB file",
+            "constant time, 0 bytes copied",
+            side,
+            None,
+            None,
+            f"first read (verifies digest) {side.extra['first_read_s']:.3f} s",
+            constant,
+        )
+    )
 
     side = Side("ours")
-    side.add(run_worker(src, ["cache_expiry", "--package", package, "--entries", "300" if smoke else "10000",
-                              "--expire", "30" if smoke else "1000"]))
+    side.add(
+        run_worker(
+            src,
+            [
+                "cache_expiry",
+                "--package",
+                package,
+                "--entries",
+                "300" if smoke else "10000",
+                "--expire",
+                "30" if smoke else "1000",
+            ],
+        )
+    )
     fast = max(side.seconds) < 0.05
-    results.append(judge("4. cache expiry, 10,000 entries, nothing to expire", "< 50 ms; cost ~ removed", side,
-                         None, None, f"removing {side.extra['removed']}: {side.extra['per_removed_ms']:.2f} ms each",
-                         fast))
+    results.append(
+        judge(
+            "4. cache expiry, 10,000 entries, nothing to expire",
+            "< 50 ms; cost ~ removed",
+            side,
+            None,
+            None,
+            f"removing {side.extra['removed']}: {side.extra['per_removed_ms']:.2f} ms each",
+            fast,
+        )
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         bare_src = bare_scaffold(Path(folder))
@@ -106,8 +165,7 @@ def run_cases(project: Path, package: str, smoke: bool) -> list[CaseResult]:
                 continue
             a.add(sample_a)
             b.add(sample_b)
-    result = judge("5. code location load (vs bare create-dagster scaffold)", "<= 1.3x, wandb not imported",
-                   a, b, 1.3)
+    result = judge("5. code location load (vs bare create-dagster scaffold)", "<= 1.3x, wandb not imported", a, b, 1.3)
     result.passed = result.passed and not a.extra["wandb_imported"]
     result.note = f"wandb imported at load: {a.extra['wandb_imported']}"
     results.append(result)
@@ -120,17 +178,35 @@ def run_cases(project: Path, package: str, smoke: bool) -> list[CaseResult]:
 def online_call_pattern(project: Path) -> CaseResult:
     """Case 6: count wandb.init for one step with 5 inputs and 5 outputs, through the online store's fake."""
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "tests/wandb_integration/test_online_store.py", "-k", "one_run"],
-        cwd=project, env={**os.environ, "PYTHONPATH": str(project / "src")}, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/wandb_integration/test_online_store.py",
+            "-k",
+            "one_run",
+        ],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+        capture_output=True,
+        text=True,
         check=False,
     )
     side = Side("ours")
     side.seconds, side.max_rss_mb = [0.0], [0.0]
     side.extra["pytest_exit_code"] = completed.returncode
-    return CaseResult("6. online: wandb.init calls for 5 inputs + 5 outputs in one step", "== 1",
-                      side.summary(), None, None, completed.returncode == 0,
-                      "asserted by tests/wandb_integration/test_online_store.py (-k one_run)")
+    return CaseResult(
+        "6. online: wandb.init calls for 5 inputs + 5 outputs in one step",
+        "== 1",
+        side.summary(),
+        None,
+        None,
+        completed.returncode == 0,
+        "asserted by tests/wandb_integration/test_online_store.py (-k one_run)",
+    )
 
 
 def fresh_bake_to_green(smoke: bool) -> CaseResult:
@@ -149,9 +225,15 @@ def fresh_bake_to_green(smoke: bool) -> CaseResult:
         completed = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
         side.seconds, side.max_rss_mb = [time.perf_counter() - start], [0.0]
     side.extra["tests_exit_code"] = completed.returncode
-    return judge("7. fresh bake -> install -> generated tests green", "< 90 s", side, None, None,
-                 "smoke: no install, tests/defs only" if smoke else "",
-                 completed.returncode == 0 and side.seconds[0] < 90)
+    return judge(
+        "7. fresh bake -> install -> generated tests green",
+        "< 90 s",
+        side,
+        None,
+        None,
+        "smoke: no install, tests/defs only" if smoke else "",
+        completed.returncode == 0 and side.seconds[0] < 90,
+    )
 
 
 def print_table(results: list[CaseResult]) -> None:
@@ -159,8 +241,10 @@ def print_table(results: list[CaseResult]) -> None:
     for r in results:
         base = f"{r.baseline['median_s']:.3f}s" if r.baseline else "-"
         value = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
-        print(f"{r.case:62} {r.ours['median_s']:>11.3f}s {base:>10} {value:>7}  {r.target:30} "
-              f"{'PASS' if r.passed else 'MISS'}  {r.note}")
+        print(
+            f"{r.case:62} {r.ours['median_s']:>11.3f}s {base:>10} {value:>7}  {r.target:30} "
+            f"{'PASS' if r.passed else 'MISS'}  {r.note}"
+        )
 
 
 def main() -> int:
@@ -173,11 +257,21 @@ def main() -> int:
     package = json.loads((project / ".cookiecutter.json").read_text())["cookiecutter"]["package_name"]
     results = run_cases(project, package, args.smoke)
     print_table(results)
-    args.output.write_text(json.dumps({
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "smoke": args.smoke,
-        "results": [r.as_dict() for r in results],
-    }, indent=2) + "\n")
+    args.output.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cores": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                },
+                "smoke": args.smoke,
+                "results": [r.as_dict() for r in results],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     return 0
 
 

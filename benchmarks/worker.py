@@ -4,7 +4,6 @@ Usage: ``python worker.py <case> --package <pkg> [options]`` with the baked proj
 ``PYTHONPATH``. Times cover the measured work only (imports and set-up are outside the clock).
 """
 
-
 import argparse
 import importlib
 import json
@@ -111,7 +110,9 @@ def get_path(args) -> dict:
                 block = os.urandom(1024 * 1024)
                 for _ in range(args.size_mb):
                     handle.write(block)
-            store.commit(base.ArtifactDraft(id=base.ArtifactId("b", "b", "big"), type="dataset", files={"big.bin": big}))
+            store.commit(
+                base.ArtifactDraft(id=base.ArtifactId("b", "b", "big"), type="dataset", files={"big.bin": big})
+            )
         options = artifact_io.RunOptions(dagster_run_id="x" * 36, run_id="x" * 36, run_name="r", run_tags=())
         disk_before = folder_bytes(Path(folder))
         timings, paths = [], set()
@@ -125,8 +126,13 @@ def get_path(args) -> dict:
             timings.append(time.perf_counter() - start)
         copied = folder_bytes(Path(folder)) - disk_before
     first, repeated = timings[0], sorted(timings[1:])[len(timings[1:]) // 2]
-    return {"seconds": repeated, "first_read_s": first, "distinct_paths": len(paths), "bytes_copied": copied,
-            "file_mb": args.size_mb}
+    return {
+        "seconds": repeated,
+        "first_read_s": first,
+        "distinct_paths": len(paths),
+        "bytes_copied": copied,
+        "file_mb": args.size_mb,
+    }
 
 
 def cache_expiry(args) -> dict:
@@ -154,8 +160,13 @@ def cache_expiry(args) -> dict:
         some_s = time.perf_counter() - start
         cache.close()
     assert not removed_none and len(removed) == args.expire
-    return {"seconds": nothing_s, "expire_some_s": some_s, "removed": len(removed), "entries": args.entries,
-            "per_removed_ms": 1000 * some_s / max(1, len(removed))}
+    return {
+        "seconds": nothing_s,
+        "expire_some_s": some_s,
+        "removed": len(removed),
+        "entries": args.entries,
+        "per_removed_ms": 1000 * some_s / max(1, len(removed)),
+    }
 
 
 def load(args) -> dict:
@@ -169,8 +180,13 @@ def load(args) -> dict:
     return {"seconds": time.perf_counter() - start, "wandb_imported": "wandb" in sys.modules}
 
 
-CASES = {"small_assets": small_assets, "dataframe": dataframe, "get_path": get_path, "cache_expiry": cache_expiry,
-         "load": load}
+CASES = {
+    "small_assets": small_assets,
+    "dataframe": dataframe,
+    "get_path": get_path,
+    "cache_expiry": cache_expiry,
+    "load": load,
+}
 
 
 def main() -> None:

@@ -36,12 +36,12 @@ THIRD_PARTY_MODULES = frozenset(
         "tests",
     }
 )
-PACKAGE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+PACKAGE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,59}$")
 # W&B entity names: letters, digits, hyphens and underscores.
 ENTITY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
-# W&B rejects these characters in project names.
-PROJECT_FORBIDDEN = set("/\\#?%:")
+# A conservative subset of what W&B accepts in project names: the name is written into Python and YAML.
+PROJECT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,127}$")
 PLACEHOLDER_ENTITY = "my-entity"
 
 
@@ -52,7 +52,7 @@ class AnswerError(ValueError):
 def check_package_name(name: str) -> None:
     if not PACKAGE_NAME_RE.match(name):
         raise AnswerError(
-            f"package_name {name!r} is not a lowercase Python identifier; "
+            f"package_name {name!r} is not a lowercase Python identifier of at most 60 characters; "
             "use letters, digits and underscores, starting with a letter (e.g. 'wine_quality_ml')."
         )
     if keyword.iskeyword(name):
@@ -68,7 +68,7 @@ def check_project_slug(slug: str) -> None:
     if not SLUG_RE.match(slug):
         raise AnswerError(
             f"project_slug {slug!r} is not a valid folder and distribution name; "
-            "use lowercase letters, digits and hyphens, starting with a letter (e.g. 'wine-quality-ml')."
+            "use up to 60 lowercase letters, digits and hyphens, starting with a letter (e.g. 'wine-quality-ml')."
         )
 
 
@@ -78,11 +78,10 @@ def check_wandb_names(entity: str, project: str) -> None:
             f"wandb_entity {entity!r} is not a W&B user or team name; "
             "use letters, digits, '-' and '_' only (e.g. 'my-team')."
         )
-    bad = sorted(PROJECT_FORBIDDEN.intersection(project))
-    if not project.strip() or bad or len(project) > 128 or "\n" in project:
+    if not PROJECT_RE.match(project):
         raise AnswerError(
-            f"wandb_project {project!r} is not a valid W&B project name; "
-            f"use up to 128 characters without {' '.join(sorted(PROJECT_FORBIDDEN))} or newlines."
+            f"wandb_project {project!r} is not a W&B project name this template accepts; "
+            "use up to 128 letters, digits, '-', '_', '.' or spaces, starting with a letter or digit."
         )
 
 

@@ -4,6 +4,8 @@ WANDB_ENTITY = "{{ cookiecutter.wandb_entity }}"
 WANDB_PROJECT = "{{ cookiecutter.wandb_project }}"
 # "auto": W&B when WANDB_API_KEY is set, else the local store; WANDB_MODE=offline always wins.
 WANDB_MODE = "{{ cookiecutter.default_mode }}"
+# Added to the tags of every W&B run the IO manager opens, to find this project's runs.
+PROJECT_TAG = "{{ cookiecutter.project_slug }}"
 
 # Resource keys, as in the W&B guide.
 WANDB_RESOURCE_KEY = "wandb_resource"

@@ -8,7 +8,14 @@ local store under the Dagster instance's storage folder; export ``WANDB_API_KEY`
 import dagster as dg
 
 from ..wandb_integration import WandbArtifactsIOManager, WandbResource
-from .constants import ARTIFACTS_IO_MANAGER_KEY, WANDB_ENTITY, WANDB_MODE, WANDB_PROJECT, WANDB_RESOURCE_KEY
+from .constants import (
+    ARTIFACTS_IO_MANAGER_KEY,
+    PROJECT_TAG,
+    WANDB_ENTITY,
+    WANDB_MODE,
+    WANDB_PROJECT,
+    WANDB_RESOURCE_KEY,
+)
 
 
 @dg.definitions
@@ -17,8 +24,6 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             WANDB_RESOURCE_KEY: wandb_resource,
-            ARTIFACTS_IO_MANAGER_KEY: WandbArtifactsIOManager(
-                wandb_resource=wandb_resource, run_tags=["{{ cookiecutter.project_slug }}"]
-            ),
+            ARTIFACTS_IO_MANAGER_KEY: WandbArtifactsIOManager(wandb_resource=wandb_resource, run_tags=[PROJECT_TAG]),
         }
     )

@@ -144,7 +144,9 @@ def _kwargs_list(raw: Mapping[str, Any], key: str, where: str) -> tuple[dict[str
     value = raw.get(key, [])
     if not isinstance(value, list | tuple) or not all(isinstance(item, Mapping) for item in value):
         raise WandbConfigurationError(
-            f"{where}: {key} must be a list of keyword dicts (e.g. [{{'local_path': 'data.csv'}}]), got {value!r}."
+            f"{where}: {key} must be a list of keyword dicts, e.g. "
+            + "[{'local_path': 'data.csv'}]"
+            + f", got {value!r}."
         )
     return tuple(dict(item) for item in value)
 
@@ -182,7 +184,7 @@ def parse_write_config(raw: Mapping[str, Any], where: str) -> WriteConfig:
 def _parse_serialization(value: Any, where: str) -> tuple[str, dict[str, Any]]:
     if not isinstance(value, Mapping) or set(value) - {"name", "parameters"}:
         raise WandbConfigurationError(
-            f"{where}: serialization_module must be {{'name': ..., 'parameters': {{...}}}}, got {value!r}."
+            f"{where}: serialization_module must be " + "{'name': ..., 'parameters': {...}}" + f", got {value!r}."
         )
     name = value.get("name")
     if name not in SERIALIZATION_MODULES:
