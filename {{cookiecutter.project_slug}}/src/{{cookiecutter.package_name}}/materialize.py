@@ -16,6 +16,7 @@ from .definitions import defs as load_definitions
 from .external_artifact import seed_external_artifact
 
 PARTITIONS_MODULE = f"{__package__}.defs.assets.partitioned"
+LAUNCH_MODULE = f"{__package__}.defs.launch_jobs"
 
 
 def run_job(
@@ -85,6 +86,9 @@ def main(echo: Callable[[str], None] = print) -> dict:
         echo(f"ran {job}")
     for line in partition_runs(definitions, instance):
         echo(f"materialized {line}")
+    if importlib.util.find_spec(LAUNCH_MODULE) is not None:
+        run_job(definitions, instance, "local_training_job")
+        echo("ran local_training_job (launch/train.py; the agent and queued jobs need a W&B server)")
     evaluation = instance.get_latest_materialization_event(dg.AssetKey("model_evaluation"))
     metadata = evaluation.asset_materialization.metadata
     metrics = {name: round(metadata[name].value, 4) for name in ("accuracy", "f1_macro", "roc_auc_ovr")}

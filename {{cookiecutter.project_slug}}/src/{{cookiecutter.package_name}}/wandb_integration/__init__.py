@@ -50,6 +50,7 @@ from .errors import (
     WandbModeError,
 )
 from .io_manager import WandbArtifactsIOManager, wandb_artifacts_io_manager
+from .launch import run_launch_agent, run_launch_job
 from .resource import WandbResource, wandb_config_resource, wandb_resource
 
 wandb_config = wandb_config_resource()
@@ -66,6 +67,8 @@ __all__ = [
     "WandbConfigurationError",
     "WandbModeError",
     "WandbResource",
+    "run_launch_agent",
+    "run_launch_job",
     "wandb_artifacts_io_manager",
     "wandb_config",
     "wandb_resource",
