@@ -205,7 +205,13 @@ class ArtifactIO(dg.IOManager):
         version = self._resolve(artifact_id, spec, where)
         self._used.append(version)
         if spec.get is not None:
-            return self.store.open(version).get(spec.get)
+            found = self.store.open(version).get(spec.get)
+            if found is None:  # wandb.Artifact.get returns None rather than raising
+                raise ArtifactNotFoundError(
+                    f"{where}: {version.id}:{version.version_tag} has no W&B object named {spec.get!r}; "
+                    f"entries: {', '.join(sorted(version.entries)) or '(none)'}."
+                )
+            return found
         if spec.get_path is not None:
             return str(self.store.local_path(version, spec.get_path))
         record = serialization.record_of(version.metadata)

@@ -200,6 +200,22 @@ def artifact_type(state: State, v: dict[str, Any], q: str) -> dict[str, Any]:
     return {"project": {"artifact": {"artifactType": {"name": found[1].type}} if found else None}}
 
 
+def project_artifact_collection(state: State, v: dict[str, Any], q: str) -> dict[str, Any]:
+    """``Artifact.collection`` (and so ``Artifact.url``) asks for the collection by type and name."""
+    collection = state.collection(v["entity"], v["project"], v["name"])
+    found = None
+    if collection is not None and collection.type == v["type"]:
+        found = {
+            **state.collection_info(collection),
+            "description": None,
+            "createdAt": "2026-01-01T00:00:00",
+            "updatedAt": None,
+            "type": {"name": collection.type},
+            "tags": {"edges": []},
+        }
+    return {"project": {"artifactType": {"artifactCollection": found}}}
+
+
 def use_artifact(state: State, v: dict[str, Any], q: str) -> dict[str, Any]:
     i = _input(v)
     artifact = state.artifacts[i["artifactID"]]
@@ -279,6 +295,7 @@ HANDLERS: dict[str, Handler] = {
     "ArtifactMembershipByName": artifact_membership_by_name,
     "ArtifactType": artifact_type,
     "UseArtifact": use_artifact,
+    "ProjectArtifactCollection": project_artifact_collection,
     "FetchArtifactManifest": fetch_artifact_manifest,
     "GetArtifactMembershipFileUrls": membership_file_urls,
     "GetDefaultEntity": default_entity,
