@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ..wandb_integration.publish import publish_offline_artifacts
 from .constants import DATA_GROUP, EXAMPLES_GROUP, TRAINING_GROUP
 
 training_job = dg.define_asset_job(
@@ -15,3 +16,8 @@ artifact_patterns_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(EXAMPLES_GROUP),
     description="The hand-built artifact, reads by version and alias, and the external artifact reader.",
 )
+
+
+@dg.job(description="Publish what was materialized offline (versions, aliases, metadata) to W&B; needs a key.")
+def publish_job():
+    publish_offline_artifacts()
