@@ -23,21 +23,20 @@ def queued_training_job():
     run_launch_job()
 
 
+# No queue, job or image: the entry point is a script of this project and runs as a subprocess of the step
+# (offline with WANDB_MODE=offline forced; online with the resource's key). Paths are relative to the
+# directory Dagster is started from, the project root.
+LOCAL_TRAINING = {
+    "entry_point": ["python", "launch/train.py"],
+    "parameters": {"regularization": 0.5},
+    "name": "local-training",
+}
+
+
 @dg.job(
     resource_defs=LAUNCH_RESOURCES,
-    description="Run launch/train.py the way a local Launch would; offline it is a local subprocess.",
-    config={
-        "resources": WANDB_CONFIG,
-        "ops": {
-            "run_launch_job": {
-                "config": {
-                    "entry_point": ["python", "launch/train.py"],
-                    "parameters": {"regularization": 0.5},
-                    "name": "local-training",
-                }
-            }
-        },
-    },
+    description="Run launch/train.py as a local subprocess (no queue): works offline and online.",
+    config={"resources": WANDB_CONFIG, "ops": {"run_launch_job": {"config": LOCAL_TRAINING}}},
 )
 def local_training_job():
     run_launch_job()
