@@ -239,12 +239,15 @@ class ArtifactIO(dg.IOManager):
                 project = parts[0]
             base = parts[-1]
             return ArtifactId(entity, project, base if partition_key is None else artifact_name([base], partition_key))
-        if context.has_asset_key:
-            return ArtifactId(
-                self.settings.entity,
-                self.settings.project,
-                artifact_name(context.asset_key.path, partition_key),
-            )
+        # An asset input has the key; Dagster's own reloads (``output_for_node``) only give the upstream's.
+        upstream = safe(lambda: context.upstream_output)
+        asset_key = (
+            context.asset_key
+            if context.has_asset_key
+            else (upstream.asset_key if upstream is not None and upstream.has_asset_key else None)
+        )
+        if asset_key is not None:
+            return ArtifactId(self.settings.entity, self.settings.project, artifact_name(asset_key.path, partition_key))
         raise WandbConfigurationError(
             f"{where}: an op input needs a 'name' in wandb_artifact_configuration (the artifact to read), "
             "e.g. In(metadata={'wandb_artifact_configuration': {'name': 'my_dataset'}})."
