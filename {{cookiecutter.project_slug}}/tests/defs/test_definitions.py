@@ -45,7 +45,7 @@ def test_loading_the_code_location_does_not_import_wandb():
     """A code server imports the definitions on every reload; wandb would add ~0.75 s each time."""
     code = (
         f"import sys, {PACKAGE_NAME}.definitions as d; d.defs(); "
-        "print(sorted(m for m in ('wandb', 'sklearn', 'matplotlib') if m in sys.modules))"
+        "print(sorted(m for m in ('wandb', 'sklearn', 'matplotlib', 'pandas') if m in sys.modules))"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip().splitlines()[-1] == "[]"

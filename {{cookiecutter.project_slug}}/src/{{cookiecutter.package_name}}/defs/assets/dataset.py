@@ -5,23 +5,23 @@ Patterns shown: an ``@asset`` whose DataFrame becomes a ``dataset`` artifact (st
 """
 
 import dagster as dg
-import pandas as pd
 from pydantic import Field
 
 from ..constants import ARTIFACTS_IO_MANAGER_KEY, DATA_GROUP, WANDB_POOL
+from .frames import DataFrame
 from .markdown import markdown_table
 
 TARGET = "target"
 
 
-def load_wine() -> pd.DataFrame:
+def load_wine() -> DataFrame:
     """The UCI wine recognition data bundled with scikit-learn: 178 wines, 13 measurements, 3 cultivars."""
     from sklearn.datasets import load_wine as sklearn_load_wine
 
     return sklearn_load_wine(as_frame=True).frame
 
 
-def describe_frame(frame: pd.DataFrame) -> dict[str, dg.MetadataValue]:
+def describe_frame(frame: DataFrame) -> dict[str, dg.MetadataValue]:
     """Row count, column schema and a preview, rendered on the asset page."""
     schema = dg.TableSchema(columns=[dg.TableColumn(name=str(c), type=str(t)) for c, t in frame.dtypes.items()])
     preview = frame.head(5)
@@ -44,7 +44,7 @@ def describe_frame(frame: pd.DataFrame) -> dict[str, dg.MetadataValue]:
         }
     },
 )
-def raw_dataset(context: dg.AssetExecutionContext) -> pd.DataFrame:
+def raw_dataset(context: dg.AssetExecutionContext) -> DataFrame:
     """The raw wine dataset as a DataFrame; the integration stores it as a Parquet ``dataset`` artifact."""
     frame = load_wine()
     context.add_output_metadata(describe_frame(frame))
@@ -76,7 +76,7 @@ class SplitConfig(dg.Config):
         ),
     },
 )
-def train_test_split(context: dg.AssetExecutionContext, config: SplitConfig, raw_dataset: pd.DataFrame):
+def train_test_split(context: dg.AssetExecutionContext, config: SplitConfig, raw_dataset: DataFrame):
     """A stratified split: every cultivar keeps its share in both sets."""
     from sklearn import model_selection
 

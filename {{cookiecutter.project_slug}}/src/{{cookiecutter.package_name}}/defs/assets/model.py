@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 from pydantic import Field
 
 from ...wandb_integration import WandbResource
 from ..constants import ARTIFACTS_IO_MANAGER_KEY, REGISTRY_COLLECTION, TRAINING_GROUP, WANDB_POOL
 from .dataset import TARGET
+from .frames import DataFrame
 from .markdown import markdown_table, metrics_table
 
 EVALUATION_TABLE = "per_class"
@@ -48,7 +48,7 @@ def trained_model(
     context: dg.AssetExecutionContext,
     config: TrainingConfig,
     wandb_resource: WandbResource,
-    training_dataset: pd.DataFrame,
+    training_dataset: DataFrame,
 ) -> Any:
     """Fit the model; its training accuracy goes to the W&B run the IO manager uses (same run id)."""
     from sklearn.linear_model import LogisticRegression
@@ -65,7 +65,7 @@ def trained_model(
     return model
 
 
-def evaluate(model: Any, validation: pd.DataFrame) -> tuple[dict[str, float], list[int], Any]:
+def evaluate(model: Any, validation: DataFrame) -> tuple[dict[str, float], list[int], Any]:
     """Accuracy, macro F1 and one-vs-rest ROC AUC on the validation set, plus labels and confusion matrix."""
     from sklearn import metrics
 
@@ -100,7 +100,7 @@ def confusion_matrix_png(matrix: Any, classes: list[int], path: Path) -> None:
 @dg.asset(
     group_name=TRAINING_GROUP, kinds={"sklearn", "wandb"}, io_manager_key=ARTIFACTS_IO_MANAGER_KEY, pool=WANDB_POOL
 )
-def model_evaluation(context: dg.AssetExecutionContext, trained_model: Any, validation_dataset: pd.DataFrame) -> Any:
+def model_evaluation(context: dg.AssetExecutionContext, trained_model: Any, validation_dataset: DataFrame) -> Any:
     """Metrics, a per-class ``wandb.Table`` and a confusion-matrix picture in one hand-built artifact."""
     import wandb
 

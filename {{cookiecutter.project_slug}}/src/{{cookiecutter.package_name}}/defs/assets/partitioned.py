@@ -6,17 +6,17 @@ run all selected days in a single run (each day still gets its own artifact vers
 """
 
 import dagster as dg
-import pandas as pd
 
 from ..constants import ARTIFACTS_IO_MANAGER_KEY, PARTITIONS_GROUP, WANDB_POOL
 from .dataset import TARGET
+from .frames import DataFrame
 
 CULTIVARS = dg.StaticPartitionsDefinition(["class_0", "class_1", "class_2"])
 DAYS = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-08")
 CULTIVAR_DAYS = dg.MultiPartitionsDefinition({"cultivar": CULTIVARS, "day": DAYS})
 
 
-def daily_sample(raw_dataset: pd.DataFrame, day: str, rows: int = 20) -> pd.DataFrame:
+def daily_sample(raw_dataset: DataFrame, day: str, rows: int = 20) -> DataFrame:
     """A reproducible sample standing in for the measurements of one day."""
     seed = int(day.replace("-", "")) % (2**32)
     return raw_dataset.sample(n=rows, random_state=seed).reset_index(drop=True)
@@ -31,7 +31,7 @@ def daily_sample(raw_dataset: pd.DataFrame, day: str, rows: int = 20) -> pd.Data
     pool=WANDB_POOL,
     metadata={"wandb_artifact_configuration": {"type": "dataset"}},
 )
-def daily_measurements(context: dg.AssetExecutionContext, raw_dataset: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def daily_measurements(context: dg.AssetExecutionContext, raw_dataset: DataFrame) -> dict[str, DataFrame]:
     """One artifact per day. A single-run backfill of several days returns ``{day: frame}``."""
     return {day: daily_sample(raw_dataset, day) for day in context.partition_keys}
 
@@ -44,14 +44,14 @@ def daily_measurements(context: dg.AssetExecutionContext, raw_dataset: pd.DataFr
     pool=WANDB_POOL,
     metadata={"wandb_artifact_configuration": {"type": "dataset"}},
 )
-def cultivar_rows(context: dg.AssetExecutionContext, raw_dataset: pd.DataFrame) -> pd.DataFrame:
+def cultivar_rows(context: dg.AssetExecutionContext, raw_dataset: DataFrame) -> DataFrame:
     """The rows of one cultivar (static partitions)."""
     label = int(context.partition_key.removeprefix("class_"))
     return raw_dataset[raw_dataset[TARGET] == label].reset_index(drop=True)
 
 
 @dg.asset(group_name=PARTITIONS_GROUP, kinds={"pandas"}, io_manager_key=ARTIFACTS_IO_MANAGER_KEY, pool=WANDB_POOL)
-def cultivar_sizes(cultivar_rows: dict[str, pd.DataFrame]) -> dict[str, int]:
+def cultivar_sizes(cultivar_rows: dict[str, DataFrame]) -> dict[str, int]:
     """Reads every partition of ``cultivar_rows``: the input is ``{partition_key: frame}``."""
     return {key: len(frame) for key, frame in sorted(cultivar_rows.items())}
 
@@ -68,7 +68,7 @@ def cultivar_sizes(cultivar_rows: dict[str, pd.DataFrame]) -> dict[str, int]:
         )
     },
 )
-def day_over_day(context: dg.AssetExecutionContext, yesterday: dict[str, pd.DataFrame]) -> dict[str, float]:
+def day_over_day(context: dg.AssetExecutionContext, yesterday: dict[str, DataFrame]) -> dict[str, float]:
     """The previous day's mean alcohol; a mapping to one partition still arrives as ``{key: frame}``."""
     return {day: float(frame["alcohol"].mean()) for day, frame in yesterday.items()}
 
@@ -81,7 +81,7 @@ def day_over_day(context: dg.AssetExecutionContext, yesterday: dict[str, pd.Data
     pool=WANDB_POOL,
     metadata={"wandb_artifact_configuration": {"type": "dataset"}},
 )
-def cultivar_daily(context: dg.AssetExecutionContext, raw_dataset: pd.DataFrame) -> pd.DataFrame:
+def cultivar_daily(context: dg.AssetExecutionContext, raw_dataset: DataFrame) -> DataFrame:
     """Two dimensions: partition keys look like ``class_1|2024-01-02`` (dimensions in name order)."""
     keys = context.partition_key.keys_by_dimension
     label = int(keys["cultivar"].removeprefix("class_"))
@@ -106,7 +106,7 @@ def cultivar_daily(context: dg.AssetExecutionContext, raw_dataset: pd.DataFrame)
         )
     },
 )
-def cultivar_daily_rows(cultivar_daily: dict[str, pd.DataFrame]) -> dict[str, int]:
+def cultivar_daily_rows(cultivar_daily: dict[str, DataFrame]) -> dict[str, int]:
     """Row counts per multi-partition key, read with per-partition settings."""
     return {key: len(frame) for key, frame in cultivar_daily.items()}
 
