@@ -113,7 +113,6 @@ class ArtifactIO(dg.IOManager):
             version = self.store.commit(draft)
         # A retried step may have returned None before; this run has the artifact now.
         self._unwritten_marker(artifact_id).unlink(missing_ok=True)
-        context.log.info(f"{where}: wrote W&B artifact {version.id}:{version.version_tag} ({version.digest}).")
         return version
 
     def _output_id(
