@@ -1,173 +1,120 @@
-"""Push what was materialized offline to W&B: every local version, with its aliases, metadata and lineage.
+"""Publish what was materialized offline to W&B: a command, a Dagster op and a job factory.
 
-``python -m <package>.wandb_integration.publish --base-dir $DAGSTER_HOME/storage [--dry-run]`` (or
-``make publish``) needs ``WANDB_API_KEY`` (and ``WANDB_BASE_URL`` for a dedicated server). One W&B run per
-entity/project logs the versions oldest first, so W&B numbers them in the same order. Each published
-version is recorded next to the artifact's index (``published.json``), so running it again uploads
-nothing new; W&B itself also reuses a version whose digest equals the latest one's.
+Command (needs ``WANDB_API_KEY``; ``WANDB_BASE_URL`` for a dedicated W&B server)::
+
+    python -m <package>.wandb_integration.publish [--base-dir DIR] [--entity E] [--project P] [--dry-run]
+
+``--base-dir`` is the IO manager's ``base_dir`` (default ``$DAGSTER_HOME/storage``, the Dagster instance's
+storage folder). ``--entity`` / ``--project`` publish only those local artifacts; ``--dry-run`` lists what
+is pending and needs no key. In Dagster: the ``publish_offline_artifacts`` op (config ``entity``,
+``project``, ``dry_run``; resource ``wandb_resource``), or a job from ``make_publish_job()``.
+
+What is replayed and how repeated runs stay idempotent: see ``replay.py``.
 """
 
+# No `from __future__ import annotations`: Dagster reads the op's config annotation at definition time.
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
-from .errors import WandbModeError
-from .resource import wandb_settings
+from .errors import WandbArtifactsIOManagerError, WandbConfigurationError
+from .replay import PublishReport, publish, publish_store
 from .settings import WandbSettings
-from .store.base import ArtifactId, ArtifactVersion
 from .store.local import LocalArtifactStore
-from .store.online import LINEAGE_KEY
 
-RECORD = "published.json"
+__all__ = ["PublishReport", "main", "make_publish_job", "publish", "publish_offline_artifacts", "publish_store"]
 
-
-def local_projects(store: LocalArtifactStore) -> Iterator[tuple[str, str]]:
-    for entity in sorted(p for p in store.root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for project in sorted(p for p in entity.iterdir() if p.is_dir()):
-            yield entity.name, project.name
+# Placeholders for settings that only carry credentials: publish_store scopes them to each local project.
+_ANY = "local"
 
 
-def _record_path(store: LocalArtifactStore, artifact_id: ArtifactId) -> Path:
-    return store.root / artifact_id.entity / artifact_id.project / artifact_id.name / RECORD
+def store_at(base_dir: Path) -> LocalArtifactStore:
+    """The local store under an IO manager ``base_dir``, where the settings put it."""
+    return LocalArtifactStore(_settings(base_dir, "offline").store_dir)
 
 
-def published(store: LocalArtifactStore, artifact_id: ArtifactId) -> dict[str, str]:
-    path = _record_path(store, artifact_id)
-    return json.loads(path.read_text()) if path.is_file() else {}
+def _settings(base_dir: Path, mode: str, api_key: str | None = None, host: str | None = None) -> WandbSettings:
+    return WandbSettings.build(
+        entity=_ANY, project=_ANY, mode=mode, base_dir=base_dir, api_key=api_key, host=host, source="publish"
+    )
 
 
-def _remember(store: LocalArtifactStore, artifact_id: ArtifactId, record: dict[str, str]) -> None:
-    path = _record_path(store, artifact_id)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(record, indent=2, sort_keys=True))
-    os.replace(temporary, path)
-
-
-def pending(store: LocalArtifactStore, entity: str, project: str) -> list[ArtifactVersion]:
-    """Local versions of ``entity/project`` not published yet, oldest first per artifact."""
-    found = []
-    for artifact_id in store.list_artifacts(entity, project):
-        done = published(store, artifact_id)
-        found += [v for v in store.versions(artifact_id) if v.version_tag not in done]
-    return found
-
-
-def publish_version(store: LocalArtifactStore, run: Any, sdk: Any, version: ArtifactVersion) -> str:
-    metadata = {**version.metadata, LINEAGE_KEY: dict(version.lineage), "published_from": "local store"}
-    artifact = sdk.Artifact(version.id.name, version.type, description=version.description, metadata=metadata)
-    for path, entry in version.entries.items():
-        if entry.ref is None:
-            artifact.add_file(str(store.local_path(version, path)), name=path, policy="immutable")
-        else:
-            artifact.add_reference(entry.ref, name=path, checksum=entry.digest != entry.ref)
-    aliases = [alias for alias in version.aliases if alias != "latest"]  # W&B moves latest itself
-    logged = run.log_artifact(artifact, aliases=aliases)
-    logged.wait()
-    return f"{version.id.entity}/{version.id.project}/{logged.name}"
-
-
-def publish(
-    store: LocalArtifactStore,
-    settings_for: Callable[[str, str], WandbSettings],
-    *,
-    sdk: Any = None,
-    dry_run: bool = False,
-    echo: Callable[[str], None] = print,
-) -> dict[str, str]:
-    """Publish every pending local version; returns ``{local version: W&B version}``."""
-    done: dict[str, str] = {}
-    for entity, project in local_projects(store):
-        versions = pending(store, entity, project)
-        if not versions:
-            continue
-        if dry_run:
-            for version in versions:
-                echo(f"would publish {version.id}:{version.version_tag}")
-            continue
-        settings = settings_for(entity, project)
-        if settings.mode != "online":
-            raise WandbModeError(
-                f"publishing needs W&B online, but the mode is offline ({settings.mode_reason}); "
-                "export WANDB_API_KEY and unset WANDB_MODE=offline."
-            )
-        if sdk is None:
-            import wandb as sdk
-        settings.runs_dir.mkdir(parents=True, exist_ok=True)
-        run = sdk.init(
-            entity=entity,
-            project=project,
-            job_type="publish-offline-artifacts",
-            dir=str(settings.runs_dir),
-            reinit="create_new",
-            settings=wandb_settings(settings),
-        )
-        try:
-            for version in versions:
-                remote = publish_version(store, run, sdk, version)
-                record = published(store, version.id)
-                record[version.version_tag] = remote
-                _remember(store, version.id, record)
-                done[f"{version.id}:{version.version_tag}"] = remote
-                echo(f"published {version.id}:{version.version_tag} as {remote}")
-        finally:
-            run.finish()
-    return done
+class PublishConfig(dg.Config):
+    entity: str | None = Field(default=None, description="Publish only this entity's local artifacts.")
+    project: str | None = Field(default=None, description="Publish only this project's local artifacts.")
+    dry_run: bool = Field(default=False, description="Only list what would be published; needs no API key.")
 
 
 @dg.op(
     required_resource_keys={"wandb_resource"},
-    description="Publishes every local (offline) artifact version to W&B; needs WANDB_API_KEY.",
+    description="Publishes local (offline) W&B artifact versions with aliases and metadata; needs WANDB_API_KEY.",
     tags={"kind": "wandb"},
 )
-def publish_offline_artifacts(context: dg.OpExecutionContext) -> None:
+def publish_offline_artifacts(context: dg.OpExecutionContext, config: PublishConfig) -> None:
     resource = context.resources.wandb_resource
-    storage = context.instance.storage_directory()
-    local_settings = resource.settings(instance_storage_dir=storage)
-    store = LocalArtifactStore(local_settings.store_dir)
+    # The resource may have no entity/project (the classic style keeps them in wandb_config); the local
+    # store's folders say which ones exist.
+    settings = resource.settings(
+        entity=resource.entity or _ANY,
+        project=resource.project or _ANY,
+        instance_storage_dir=context.instance.storage_directory(),
+        source="publish_offline_artifacts",
+    )
+    report = publish_store(
+        settings,
+        LocalArtifactStore(settings.store_dir),
+        entity=config.entity,
+        project=config.project,
+        dry_run=config.dry_run,
+        echo=context.log.info,
+    )
+    context.log.info(report.summary())
 
-    def settings_for(entity: str, project: str) -> WandbSettings:
-        return WandbSettings.build(
-            entity=entity,
-            project=project,
-            mode="online",
-            base_dir=local_settings.base_dir,
-            api_key=local_settings.api_key,
-            host=local_settings.host,
-            source="publish_offline_artifacts",
-        )
 
-    done = publish(store, settings_for, echo=context.log.info)
-    context.log.info(f"{len(done)} version(s) published.")
+def make_publish_job(name: str = "publish_job", **job_kwargs: object) -> dg.JobDefinition:
+    """A job running ``publish_offline_artifacts``; ``job_kwargs`` go to ``dg.job`` (e.g. ``resource_defs``)."""
+
+    @dg.job(name=name, description="Publish local (offline) artifact versions to W&B; needs a key.", **job_kwargs)
+    def publish_offline_job() -> None:
+        publish_offline_artifacts()
+
+    return publish_offline_job
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-dir", required=True, help="The IO manager's base_dir ($DAGSTER_HOME/storage).")
-    parser.add_argument("--dry-run", action="store_true", help="List what would be published.")
-    args = parser.parse_args(argv)
-    base_dir = Path(args.base_dir)
-    store = LocalArtifactStore(
-        WandbSettings.build(entity="x", project="x", mode="offline", base_dir=base_dir).store_dir
+    parser = argparse.ArgumentParser(description="Publish local (offline) W&B artifact versions to W&B.")
+    home = os.environ.get("DAGSTER_HOME")
+    parser.add_argument(
+        "--base-dir",
+        default=str(Path(home) / "storage") if home else None,
+        help="The IO manager's base_dir (default: $DAGSTER_HOME/storage).",
     )
-
-    def settings_for(entity: str, project: str) -> WandbSettings:
-        return WandbSettings.build(
-            entity=entity,
-            project=project,
-            mode="online",
-            base_dir=base_dir,
-            host=os.environ.get("WANDB_BASE_URL"),
-            source="publish",
-        )
-
-    published_now = publish(store, settings_for, dry_run=args.dry_run)
-    print(f"{len(published_now)} version(s) published.")
+    parser.add_argument("--entity", help="Only this entity's local artifacts.")
+    parser.add_argument("--project", help="Only this project's local artifacts.")
+    parser.add_argument("--dry-run", action="store_true", help="List what would be published; needs no key.")
+    args = parser.parse_args(argv)
+    if args.base_dir is None:
+        parser.error("--base-dir is required when DAGSTER_HOME is not set")
+    base_dir = Path(args.base_dir)
+    try:
+        store = store_at(base_dir)
+        if not store.root.is_dir():
+            raise WandbConfigurationError(
+                f"there is no local artifact store under --base-dir {base_dir} (no {store.root}); "
+                "pass the base_dir the IO manager used."
+            )
+        # Offline for a dry run: it lists only and must work without a key.
+        mode = "offline" if args.dry_run else "online"
+        settings = _settings(base_dir, mode, host=os.environ.get("WANDB_BASE_URL"))
+        report = publish_store(settings, store, entity=args.entity, project=args.project, dry_run=args.dry_run)
+    except WandbArtifactsIOManagerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
     return 0
 
 
