@@ -27,7 +27,8 @@ Module map::
     local_artifact.py   the offline stand-in for wandb.Artifact on reads
     cache.py            download cache (online)
     registry.py         model registry promotion
-    publish.py          push offline versions to W&B
+    publish.py          push offline versions to W&B: the command, the op and the job
+    replay.py           how publishing replays versions, aliases, links and lineage
     launch/             W&B Launch ops
     testing/            a loopback stand-in of the W&B API for online tests
 
