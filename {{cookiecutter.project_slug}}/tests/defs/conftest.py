@@ -5,14 +5,9 @@ import pandas as pd
 import pytest
 
 from tests._package import dataset_assets, integration
+from tests.conftest import ENTITY, PROJECT
 
-ENTITY = "test-entity"
-PROJECT = "test-project"
-
-
-@pytest.fixture
-def wandb_resource(base_dir):
-    return integration.WandbResource(entity=ENTITY, project=PROJECT, mode="offline", base_dir=str(base_dir))
+__all__ = ["ENTITY", "PROJECT"]
 
 
 @pytest.fixture
@@ -20,13 +15,6 @@ def resources(wandb_resource):
     """The same keys as ``defs/resources.py``, pointed at ``base_dir``."""
     manager = integration.WandbArtifactsIOManager(wandb_resource=wandb_resource)
     return {"wandb_resource": wandb_resource, "wandb_artifacts_manager": manager, "io_manager": manager}
-
-
-@pytest.fixture
-def store(wandb_resource):
-    from tests._package import local_store
-
-    return local_store.LocalArtifactStore(wandb_resource.settings().store_dir)
 
 
 @pytest.fixture

@@ -1,18 +1,11 @@
-"""Fixtures for the integration tests: an offline resource, IO manager and store under ``tmp_path``."""
-
-from importlib import import_module
+"""Fixtures for the integration tests: the IO manager on the offline store of ``tests/conftest.py``."""
 
 import pytest
 
-from tests._package import PACKAGE_NAME, integration
+from tests._package import integration
+from tests.conftest import ENTITY, PROJECT
 
-ENTITY = "test-entity"
-PROJECT = "test-project"
-
-
-@pytest.fixture
-def wandb_resource(base_dir):
-    return integration.WandbResource(entity=ENTITY, project=PROJECT, mode="offline", base_dir=str(base_dir))
+__all__ = ["ENTITY", "PROJECT"]
 
 
 @pytest.fixture
@@ -23,9 +16,3 @@ def io_manager(wandb_resource):
 @pytest.fixture
 def resources(wandb_resource, io_manager):
     return {"wandb_resource": wandb_resource, "io_manager": io_manager}
-
-
-@pytest.fixture
-def store(base_dir):
-    local_store = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local")
-    return local_store.LocalArtifactStore(base_dir / "wandb" / "artifacts")
