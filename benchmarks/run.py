@@ -187,7 +187,7 @@ def online_call_pattern(project: Path) -> CaseResult:
             "no:cacheprovider",
             "tests/wandb_integration/test_online_store.py",
             "-k",
-            "one_run",
+            "five_inputs_and_five_outputs",
         ],
         cwd=project,
         env={**os.environ, "PYTHONPATH": str(project / "src")},
@@ -205,7 +205,7 @@ def online_call_pattern(project: Path) -> CaseResult:
         None,
         None,
         completed.returncode == 0,
-        "asserted by tests/wandb_integration/test_online_store.py (-k one_run)",
+        "asserted by tests/wandb_integration/test_online_store.py (-k five_inputs_and_five_outputs)",
     )
 
 
