@@ -124,6 +124,11 @@ class FakeRun:
         self.entity, self.project = init["entity"] or sdk.entity, init["project"]
         self.id = init["id"] or "generated-id"
         self.url = f"https://wandb.test/{self.entity}/{self.project}/runs/{self.id}"
+        self.tags = tuple(init["tags"] or ())
+        self.config = FakeConfig(sdk)
+
+    def log(self, *args: Any, **kwargs: Any) -> None:
+        self.sdk.record("log", wandb.Run.log, self, *args, **kwargs)
 
     def log_artifact(self, *args: Any, **kwargs: Any) -> FakeArtifact:
         arguments = self.sdk.record("log_artifact", wandb.Run.log_artifact, self, *args, **kwargs)
@@ -137,6 +142,14 @@ class FakeRun:
 
     def finish(self, *args: Any, **kwargs: Any) -> None:
         self.sdk.record("finish", wandb.Run.finish, self, *args, **kwargs)
+
+
+class FakeConfig:
+    def __init__(self, sdk: FakeWandb) -> None:
+        self.sdk = sdk
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.sdk.record("config.update", wandb.sdk.wandb_config.Config.update, self, *args, **kwargs)
 
 
 class FakeApi:

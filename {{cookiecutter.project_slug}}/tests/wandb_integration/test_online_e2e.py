@@ -91,6 +91,8 @@ def test_small_graph_writes_reads_and_lineage(online, wandb_server, wandb_reader
 
     result = dg.materialize([table, scores], resources=online)
     assert result.success
+    # In process: the IO manager's store and trained_model's `wandb_resource.run()` share one W&B run.
+    assert len(resume_checks(wandb_server, result.run_id)) == 1
     run_alias = f"dagster-run-{result.run_id[:8]}"
     collection, artifact = stored(wandb_server, "table")
     assert (artifact.type, artifact.description, artifact.index) == ("dataset", "three rows", 0)
@@ -182,11 +184,6 @@ EXAMPLE_ASSETS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trained_model's `wandb_resource.run()` re-inits the W&B run the IO manager's store already holds "
-    "open in the same step process (same id): wandb-core refuses with 'run ID ... is in use'",
-)
 def test_example_pipeline_online(online, wandb_server):
     external_artifact.seed_external_artifact(online["wandb_resource"].settings())
     # The keys of defs/resources.py; unkeyed outputs (first_bundle_classes) use Dagster's default.
@@ -194,6 +191,8 @@ def test_example_pipeline_online(online, wandb_server):
     with dg.instance_for_test() as instance:
         result = dg.materialize(EXAMPLE_ASSETS, resources=resources, instance=instance)
     assert result.success
+    # In process: the IO manager's store and trained_model's `wandb_resource.run()` share one W&B run.
+    assert len(resume_checks(wandb_server, result.run_id)) == 1
     run_alias = f"dagster-run-{result.run_id[:8]}"
     expected_types = {
         "raw_dataset": "dataset",

@@ -26,6 +26,7 @@ Module map::
     store/              the store interface (base.py), local.py (offline) and online.py (W&B)
     local_artifact.py   the offline stand-in for wandb.Artifact on reads
     cache.py            download cache (online)
+    runs.py             one W&B run per process and run id, shared by IO manager keys and WandbResource.run()
     registry.py         model registry promotion
     publish.py          push offline versions to W&B: the command, the op and the job
     replay.py           how publishing replays versions, aliases, links and lineage

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import dagster as dg
 from pydantic import Field, PrivateAttr, model_validator
 
+from . import runs
 from .settings import WandbSettings, check_entity, check_project, default_base_dir
 
 
@@ -98,29 +99,37 @@ class WandbResource(dg.ConfigurableResource):
 
         The id defaults to the Dagster run's id, which is also the artifacts IO manager's default, so
         metrics and artifacts of one Dagster run land in one W&B run (pass ``run_id`` if the IO manager's
-        ``run_id`` is configured otherwise). Outside a run (direct invocation) wandb picks a new id.
+        ``run_id`` is configured otherwise). If the IO manager already holds that run open in this process,
+        it is shared: ``config`` is merged, ``tags`` added, ``name`` and ``notes`` set, other ``wandb.init``
+        arguments are reported with a ``SharedRunWarning``; the run is finished by its last holder, with
+        exit code 1 if any holder failed. Outside a run (direct invocation) wandb picks a new id.
         Offline, wandb writes an offline run under ``base_dir`` that ``wandb sync`` can upload later.
         """
         resolved = settings or self.settings()
         wandb = self.sdk
         resolved.runs_dir.mkdir(parents=True, exist_ok=True)
-        run = wandb.init(
-            id=run_id or self._dagster_run_id,
-            resume="allow",
-            entity=resolved.entity,
-            project=resolved.project,
-            dir=str(resolved.runs_dir),
-            mode=resolved.mode,
-            reinit="create_new",
-            settings=wandb_settings(resolved),
-            **init_kwargs,
-        )
+        run_id = run_id or self._dagster_run_id
+
+        def init() -> Any:
+            return wandb.init(
+                id=run_id,
+                resume="allow",
+                entity=resolved.entity,
+                project=resolved.project,
+                dir=str(resolved.runs_dir),
+                mode=resolved.mode,
+                reinit="create_new",
+                settings=wandb_settings(resolved),
+                **init_kwargs,
+            )
+
+        run = runs.acquire(wandb, run_id, resolved.entity, resolved.project, init, init_kwargs=init_kwargs)
         failed = True
         try:
             yield run
             failed = False
         finally:
-            run.finish(exit_code=1 if failed else 0)
+            runs.release(wandb, run, failed=failed)
 
     def link_artifact(
         self,

@@ -59,7 +59,7 @@ def trained_model(
     model = make_pipeline(StandardScaler(), LogisticRegression(C=config.regularization, max_iter=config.max_iter))
     model.fit(features, labels)
     train_accuracy = float(model.score(features, labels))
-    with wandb_resource.run(job_type="train", config=config.model_dump()) as run:
+    with wandb_resource.run(config=config.model_dump()) as run:
         run.log({"train_accuracy": train_accuracy})
     context.add_output_metadata({"train_accuracy": train_accuracy, "hyperparameters": config.model_dump()})
     return model

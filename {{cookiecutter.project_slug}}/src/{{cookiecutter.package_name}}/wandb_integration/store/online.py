@@ -1,10 +1,11 @@
 """The W&B back end: the same ``ArtifactStore`` interface over public wandb SDK calls.
 
-One W&B run per store, i.e. per Dagster step process: opened on first use with the configured run id
-(resumed if it exists, so user code can share it) and finished in ``close()``, which the IO manager calls
-at teardown, also after a failure. Every input and output of the step goes through that one run; the
-module-global ``wandb.run`` of user code is never touched (``reinit="create_new"`` neither sets it nor
-finishes other runs).
+One W&B run per Dagster step process: opened on first use with the configured run id (resumed if it
+exists) and let go in ``close()``, which the IO manager calls at teardown, also after a failure. Every
+input and output of the step goes through that one run. Within the process it is shared (``runs.py``)
+with other IO manager keys and with ``WandbResource.run()``, since wandb refuses to open one run id twice;
+the last holder finishes it. The module-global ``wandb.run`` of user code is never touched
+(``reinit="create_new"`` neither sets it nor finishes other runs).
 
 Reads go through ``run.use_artifact`` so W&B records the lineage; files are downloaded once per version
 into the local cache (``cache.py``) and verified against the manifest digest before use.
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import runs
 from ..cache import ArtifactCache
 from ..digests import file_digest
 from ..errors import ArtifactIntegrityError, ArtifactNotFoundError, WandbConfigurationError
@@ -74,22 +76,32 @@ class WandbArtifactStore(ArtifactStore):
         with self._lock:
             if self._run is None:
                 self.settings.runs_dir.mkdir(parents=True, exist_ok=True)
-                self._run = self.sdk.init(
-                    id=self.options.run_id,
-                    name=self.options.run_name,
-                    tags=list(self.options.run_tags),
-                    entity=self.settings.entity,
-                    project=self.settings.project,
-                    dir=str(self.settings.runs_dir),
-                    job_type="dagster",
-                    # Explicit, so a `wandb offline` settings file cannot turn this run into an offline one
-                    # (use_artifact refuses to work offline).
-                    mode="online",
-                    resume="allow",
-                    reinit="create_new",
-                    settings=wandb_settings(self.settings),
+                self._run = runs.acquire(
+                    self.sdk,
+                    self.options.run_id,
+                    self.settings.entity,
+                    self.settings.project,
+                    self._init,
+                    init_kwargs={"name": self.options.run_name, "tags": list(self.options.run_tags)},
                 )
             return self._run
+
+    def _init(self) -> Any:
+        return self.sdk.init(
+            id=self.options.run_id,
+            name=self.options.run_name,
+            tags=list(self.options.run_tags),
+            entity=self.settings.entity,
+            project=self.settings.project,
+            dir=str(self.settings.runs_dir),
+            job_type="dagster",
+            # Explicit, so a `wandb offline` settings file cannot turn this run into an offline one
+            # (use_artifact refuses to work offline).
+            mode="online",
+            resume="allow",
+            reinit="create_new",
+            settings=wandb_settings(self.settings),
+        )
 
     # ------------------------------------------------------------------ writing
     @contextmanager
@@ -205,7 +217,7 @@ class WandbArtifactStore(ArtifactStore):
             with self._lock:
                 run, self._run = self._run, None
             if run is not None:
-                run.finish()
+                runs.release(self.sdk, run)
         finally:
             self.cache.release_all()
             try:
