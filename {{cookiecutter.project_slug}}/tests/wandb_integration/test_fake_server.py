@@ -132,6 +132,21 @@ def test_link_plain_and_registry_forms(wandb_server, wandb_server_features, tmp_
     assert refetches == (2 if wandb_server_features == "off" else 0)
 
 
+def test_aliases_description_and_metadata_edited_with_save(wandb_server, tmp_path):
+    log_dataset(tmp_path)
+    artifact = wandb.Api().artifact(f"{ENTITY}/{PROJECT}/ds:v0")
+    artifact.aliases = [alias for alias in artifact.aliases if alias != "a1"] + ["gold"]
+    artifact.description = "checked by hand"
+    artifact.metadata = {"rows": 2, "reviewed": True}
+    artifact.save()
+    assert [wandb_server.count(op) for op in ("AddAliases", "DeleteAliases", "UpdateArtifact")] == [1, 1, 1]
+    collection, stored = wandb_server.state.find(ENTITY, PROJECT, "ds:gold")
+    assert collection.aliases_of(stored.id) == ["gold", "latest"]
+    assert (stored.description, stored.metadata_dict()) == ("checked by hand", {"rows": 2, "reviewed": True})
+    again = wandb.Api().artifact(f"{ENTITY}/{PROJECT}/ds:gold")
+    assert (sorted(again.aliases), again.description) == (["gold", "latest"], "checked by hand")
+
+
 def test_resume_with_a_fixed_run_id(wandb_server):
     for step in range(2):
         with wandb.init(entity=ENTITY, project=PROJECT, id="fixed-run", resume="allow") as run:

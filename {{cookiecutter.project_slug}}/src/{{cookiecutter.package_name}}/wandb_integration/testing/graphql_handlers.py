@@ -4,7 +4,7 @@ Each handler gets the ``State``, the request's variables and its query text, and
 member. The SDK sends every operation with its name (wandb-core rewrites the *text* when server features
 are off, never the name), so ``HANDLERS`` is the whole dispatch; ``server.py`` answers any other name with
 an ``errors`` entry naming it. Grouped as the SDK uses them: handshake, runs, writing artifacts, reading
-artifacts, links.
+artifacts, links, editing artifacts.
 """
 
 from __future__ import annotations
@@ -278,6 +278,42 @@ def link_artifact(state: State, v: dict[str, Any], q: str) -> dict[str, Any]:
     return {"result": result}
 
 
+# ---------------------------------------------------------------------- editing artifacts (Artifact.save)
+def _alias_targets(state: State, v: dict[str, Any]) -> list[tuple[Any, str]]:
+    """(collection, alias) pairs of AddAliases / DeleteAliases; the collection must exist."""
+    pairs = []
+    for a in _input(v)["aliases"]:
+        collection = state.collection(a["entityName"], a["projectName"], a["artifactCollectionName"])
+        if collection is None:
+            raise KeyError(f"no collection {a['entityName']}/{a['projectName']}/{a['artifactCollectionName']}")
+        pairs.append((collection, a["alias"]))
+    return pairs
+
+
+def add_aliases(state: State, v: dict[str, Any], q: str) -> dict[str, Any]:
+    artifact_id = _input(v)["artifactID"]
+    for collection, alias in _alias_targets(state, v):
+        collection.aliases[alias] = artifact_id  # an alias names one version: adding it moves it
+    return {"result": {"success": True}}
+
+
+def delete_aliases(state: State, v: dict[str, Any], q: str) -> dict[str, Any]:
+    artifact_id = _input(v)["artifactID"]
+    for collection, alias in _alias_targets(state, v):
+        if collection.aliases.get(alias) == artifact_id:
+            del collection.aliases[alias]
+    return {"result": {"success": True}}
+
+
+def update_artifact(state: State, v: dict[str, Any], q: str) -> dict[str, Any]:
+    i = _input(v)
+    artifact = state.artifacts[i["artifactID"]]
+    artifact.description = i.get("description")
+    if i.get("metadata") is not None:
+        artifact.metadata = i["metadata"]
+    return {"result": {"artifact": state.artifact_fragment(artifact)}}
+
+
 HANDLERS: dict[str, Handler] = {
     "Viewer": viewer,
     "ServerFeaturesQuery": server_features,
@@ -300,4 +336,7 @@ HANDLERS: dict[str, Handler] = {
     "GetArtifactMembershipFileUrls": membership_file_urls,
     "GetDefaultEntity": default_entity,
     "LinkArtifact": link_artifact,
+    "AddAliases": add_aliases,
+    "DeleteAliases": delete_aliases,
+    "UpdateArtifact": update_artifact,
 }
