@@ -38,9 +38,15 @@ def project_env(project: Path) -> dict[str, str]:
     return env
 
 
-def run_in(project: Path, *command: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def run_in(project: Path, *command: str, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        command, cwd=project, env=project_env(project), capture_output=True, text=True, timeout=timeout, check=False
+        command,
+        cwd=project,
+        env={**project_env(project), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

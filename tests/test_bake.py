@@ -123,13 +123,25 @@ def test_generated_project_lints_clean(project):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "answers",
-    [{}, {"include_launch": False, "include_partitions": False, "ci": "none"}],
-    ids=["default", "all-off"],
+    ("answers", "server_features"),
+    [({}, "off"), ({"include_launch": False, "include_partitions": False, "ci": "none"}, "on")],
+    ids=["default-features-off", "all-off-features-on"],
 )
-def test_generated_test_suite_passes(baked, answers):
+def test_generated_test_suite_passes(baked, answers, server_features):
+    """The whole generated suite; its online tests (the same in both bakes) see the W&B stand-in report
+    every server feature off in one run (the SDK's fallback requests) and on in the other (the newest)."""
     project = baked(**answers)
-    completed = run_in(project, str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", timeout=900)
+    completed = run_in(
+        project,
+        str(BIN / "python"),
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        timeout=900,
+        env={"WANDB_STAND_IN_FEATURES": server_features},
+    )
     assert completed.returncode == 0, completed.stdout[-5000:] + completed.stderr[-2000:]
     assert " passed" in completed.stdout
 

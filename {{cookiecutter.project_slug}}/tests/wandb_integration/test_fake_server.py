@@ -23,6 +23,7 @@ wandb_reader_cache = fixtures.wandb_reader_cache
 ENTITY = fixtures.ENTITY
 PROJECT = "stand-in-tests"
 both_feature_sets = pytest.mark.parametrize("wandb_server_features", ["off", "on"])
+pytestmark = pytest.mark.online
 
 
 def log_dataset(tmp_path, aliases=("latest", "a1"), text="hello small file"):

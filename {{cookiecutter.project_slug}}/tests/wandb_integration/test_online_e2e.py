@@ -26,6 +26,7 @@ constants = import_module(f"{PACKAGE_NAME}.defs.constants")
 ENTITY = fixtures.ENTITY
 PROJECT = "online-e2e"
 both_feature_sets = pytest.mark.parametrize("wandb_server_features", ["off", "on"])
+pytestmark = pytest.mark.online
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ wandb_server_features = fixtures.wandb_server_features
 ENTITY, PROJECT = fixtures.ENTITY, "published"
 SCORES = integration.store.ArtifactId(ENTITY, PROJECT, "scores")
 both_feature_sets = pytest.mark.parametrize("wandb_server_features", ["off", "on"])
+pytestmark = pytest.mark.online
 
 
 @pytest.fixture
