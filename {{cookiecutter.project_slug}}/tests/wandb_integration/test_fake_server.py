@@ -158,9 +158,9 @@ def test_resume_with_a_fixed_run_id(wandb_server):
 
 
 def test_unknown_operation_fails_fast_and_names_itself(wandb_server):
-    with pytest.raises(Exception, match="unsupported operation 'Run'"):
-        wandb.Api().run(f"{ENTITY}/{PROJECT}/no-such-run")  # the stand-in serves no run-reading queries
-    assert wandb_server.unsupported == ["Run"]
+    with pytest.raises(Exception, match="unsupported operation 'Runs'"):
+        list(wandb.Api().runs(f"{ENTITY}/{PROJECT}"))  # the stand-in serves no run listing
+    assert wandb_server.unsupported == ["Runs"]
     wandb_server.unsupported.clear()  # expected here; the fixture fails any other test that sees one
     status, answer = post(
         wandb_server,

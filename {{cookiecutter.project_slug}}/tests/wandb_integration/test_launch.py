@@ -22,10 +22,12 @@ KEY = "k" * 40
 class FakeLaunch:
     """Records calls; a wrong keyword or a function missing from wandb fails in ``bind``."""
 
-    def __init__(self, item_states=("pending", "claimed"), final_state="finished", local_state="finished"):
+    def __init__(self, item_states=("pending", "claimed"), run_states=("running", "finished"), local_state="finished"):
         self.real = ops._wandb_launch()
+        self.LaunchError = self.real.LaunchError
         self.item_states = list(item_states)
-        self.final_state = final_state
+        self.run_states = list(run_states)  # what the launched run reports: first, then after each load
+        self.missing_job = False
         self.local_state = local_state
         self.calls = []
         self.env_at_call = {}
@@ -68,12 +70,27 @@ class FakeLaunch:
                 fake.calls.append(("state", (), {}))
                 return fake.item_states.pop(0) if len(fake.item_states) > 1 else fake.item_states[0]
 
-            def wait_until_finished(self, *a, **k):
-                inspect.signature(RealQueuedRun.wait_until_finished).bind(self, *a, **k)
-                fake.calls.append(("wait_until_finished", a, k))
-                return SimpleNamespace(state=fake.final_state, url="http://wandb.test/acme/models/runs/r1")
+            def wait_until_running(self, *a, **k):
+                inspect.signature(RealQueuedRun.wait_until_running).bind(self, *a, **k)
+                fake.calls.append(("wait_until_running", a, k))
+                return FakeRun(fake)
 
         return QueuedRun()
+
+    def Api(self, *args, **kwargs):
+        import wandb
+
+        self._record("Api", wandb.Api.__init__, None, *args, **kwargs)
+        fake = self
+
+        class Api:
+            def artifact(self, *a, **k):
+                inspect.signature(wandb.Api.artifact).bind(self, *a, **k)
+                fake.calls.append(("Api.artifact", a, k))
+                if fake.missing_job:
+                    raise ValueError(f"artifact membership {a[0]!r} not found in 'acme/models'")
+
+        return Api()
 
     def create_and_run_agent(self, *args, **kwargs):
         from wandb.sdk.launch.agent.config import AgentConfig
@@ -87,6 +104,22 @@ class FakeLaunch:
 
     def names(self):
         return [name for name, _, _ in self.calls]
+
+
+class FakeRun:
+    """The ``wandb.apis.public.Run`` that ``wait_until_running`` returns: ``state``, ``url``, ``load``."""
+
+    url = "http://wandb.test/acme/models/runs/r1"
+
+    def __init__(self, fake):
+        self.fake, self.state = fake, fake.run_states.pop(0)
+
+    def load(self, *a, **k):
+        from wandb.apis.public import Run
+
+        inspect.signature(Run.load).bind(self, *a, **k)
+        self.fake.calls.append(("load", a, k))
+        self.state = self.fake.run_states.pop(0)
 
 
 @pytest.fixture
@@ -136,8 +169,10 @@ def test_queue_synchronous_enqueues_with_queue_name_and_waits(fake, online, base
     config = {"job": "acme/models/train:latest", "queue": "gpu", "parameters": {"lr": 0.1}}
     result = run(ops.run_launch_job, config, base_dir)
     assert result.success
-    assert fake.names() == ["launch_add", "state", "state", "wait_until_finished"]
-    _, _, kwargs = fake.calls[0]
+    # The job is checked before anything is enqueued; the run is reloaded until its state is final.
+    assert fake.names() == ["Api", "Api.artifact", "launch_add", "state", "state", "wait_until_running", "load"]
+    assert fake.calls[1][1] == ("acme/models/train:latest",) and fake.calls[1][2] == {"type": "job"}
+    _, _, kwargs = fake.calls[2]
     assert kwargs["queue_name"] == "gpu" and "queue" not in kwargs and "uri" not in kwargs
     assert kwargs["config"] == {"overrides": {"run_config": {"lr": 0.1}}}
     assert (kwargs["entity"], kwargs["project"]) == ("acme", "models")
@@ -148,15 +183,27 @@ def test_queue_synchronous_enqueues_with_queue_name_and_waits(fake, online, base
 def test_queue_asynchronous_does_not_wait(fake, online, base_dir):
     config = {"job": "acme/models/train:latest", "queue": "gpu", "synchronous": False}
     assert run(ops.run_launch_job, config, base_dir).success
-    assert fake.names() == ["launch_add"]
+    assert fake.names() == ["Api", "Api.artifact", "launch_add"]
 
 
-def test_a_failed_remote_run_fails_the_op_with_state_and_url(fake, online, base_dir):
-    fake.final_state = "failed"
+@pytest.mark.parametrize("final_state", ["failed", "crashed", "killed", "preempted"])
+def test_a_run_that_ends_badly_fails_the_op_with_state_and_url(fake, online, base_dir, final_state):
+    # wandb's own Run.wait_until_finished would poll a killed or preempted run forever.
+    fake.run_states = ["running", "running", final_state]
     result = run(ops.run_launch_job, {"job": "acme/models/train:latest", "queue": "gpu"}, base_dir)
     assert not result.success
     message = str(failure_of(result))
-    assert "'failed'" in message and "http://wandb.test/acme/models/runs/r1" in message
+    assert f"'{final_state}'" in message and "http://wandb.test/acme/models/runs/r1" in message
+    assert fake.names().count("load") == 2
+
+
+def test_a_missing_job_fails_before_anything_is_enqueued(fake, online, base_dir):
+    fake.missing_job = True
+    result = run(ops.run_launch_job, {"job": "acme/models/trian:latest", "queue": "gpu"}, base_dir)
+    assert not result.success
+    message = str(failure_of(result))
+    assert "no job 'acme/models/trian:latest' in acme/models" in message and "nothing was enqueued" in message
+    assert "launch_add" not in fake.names()
 
 
 def test_a_queue_item_the_agent_failed_fails_the_op_instead_of_waiting_forever(fake, online, base_dir):
@@ -164,7 +211,7 @@ def test_a_queue_item_the_agent_failed_fails_the_op_instead_of_waiting_forever(f
     result = run(ops.run_launch_job, {"job": "acme/models/train:latest", "queue": "gpu"}, base_dir)
     assert not result.success
     assert "queue item queued-1 of queue 'gpu'" in str(failure_of(result))
-    assert "wait_until_finished" not in fake.names()
+    assert "wait_until_running" not in fake.names()
 
 
 @pytest.mark.parametrize(("local_state", "succeeds"), [("finished", True), ("failed", False)])
@@ -325,7 +372,8 @@ def test_secrets_in_config_never_reach_the_logs(fake, online, base_dir, caplog, 
     assert any("HF_TOKEN" in message and "********" in message for message in logged), "logged, masked"
     assert "Launch spec: not shown" in stderr, "wandb's own dump of the spec is cut off"
     # The real values still reach W&B Launch: masking is for logs only.
-    assert fake.calls[0][2]["resource_args"]["local-container"]["api_key"] == SECRET
+    (launch_add,) = [kwargs for name, _, kwargs in fake.calls if name == "launch_add"]
+    assert launch_add["resource_args"]["local-container"]["api_key"] == SECRET
 
 
 def test_masking_covers_nested_keys_env_strings_and_name_value_pairs():

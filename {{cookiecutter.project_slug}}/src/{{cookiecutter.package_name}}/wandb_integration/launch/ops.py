@@ -1,7 +1,7 @@
 """``run_launch_agent`` and ``run_launch_job``: W&B Launch from Dagster, with wandb 0.31's entry points.
 
 wandb 0.31 (``wandb.sdk.launch``) exposes ``launch(api, job=…, …)`` (run now), ``launch_add(job=…,
-queue_name=…, …)`` (enqueue; returns a ``QueuedRun`` with ``state`` and ``wait_until_finished()``) and
+queue_name=…, …)`` (enqueue; returns a ``QueuedRun`` with ``state`` and ``wait_until_running()``) and
 ``create_and_run_agent(api, config)``. The public dagster-wandb library still calls ``launch.run``,
 ``launch.create_and_run_agent`` and ``launch_add(queue=…)``, which no longer exist. Every call goes through
 ``LAUNCH`` (resolved on first use), so tests can bind the calls to the real signatures.
@@ -19,14 +19,15 @@ from typing import Any
 
 import dagster as dg
 
-from ..errors import WandbModeError
+from ..errors import WandbConfigurationError, WandbModeError
 from ..settings import WandbSettings
 from .config import MASK, LaunchAgentConfig, LaunchJobConfig, masked, secret_values
 from .local_runner import child_env, command_for, parameter_args, run_local, working_directory
 
-# Final states of a W&B run that mean the job did not succeed (wandb's Run.wait_until_finished stops on
-# finished, crashed and failed; the others are agent-side states kept for safety).
+# Final states of a W&B run that mean the job did not succeed. wandb's Run.wait_until_finished stops only on
+# finished, crashed and failed (a killed run would keep it polling forever), so the op polls itself.
 FAILED_STATES = ("failed", "crashed", "killed", "preempted")
+_FINAL_RUN_STATES = ("finished", *FAILED_STATES)
 # Queue item states before an agent has made a run of it. QueuedRun.wait_until_running polls forever when
 # the agent fails the item instead, so the op watches the item's state itself first.
 _WAITING_ITEM_STATES = ("pending", "leased")
@@ -36,14 +37,18 @@ _SPEC_MARKER = "Launch spec:"
 
 
 def _wandb_launch() -> Any:
+    import wandb
     from wandb.sdk import launch
     from wandb.sdk.launch.api import LaunchApi
+    from wandb.sdk.launch.errors import LaunchError
 
     return SimpleNamespace(
         launch=launch.launch,
         launch_add=launch.launch_add,
         create_and_run_agent=launch.create_and_run_agent,
         LaunchApi=LaunchApi,
+        Api=wandb.Api,
+        LaunchError=LaunchError,
     )
 
 
@@ -188,21 +193,48 @@ def _run_entry_point(
     run_local(command, working_dir=working_dir, env=env, log=context.log.info, secrets=secrets)
 
 
+def _check_job(settings: WandbSettings, job: str) -> None:
+    """Fail before enqueueing: launch_add pushes the item first and checks the job after, leaving a queue
+    item no agent can run behind a misspelled job."""
+    overrides = {"entity": settings.entity, "project": settings.project}
+    if settings.host:
+        overrides["base_url"] = settings.host
+    api = launch_backend().Api(overrides=overrides, api_key=settings.api_key)
+    try:
+        api.artifact(job, type="job")
+    except Exception as exc:  # ValueError or CommError, depending on the server version
+        if "not found" not in str(exc).lower():
+            raise  # not a missing job (a network or permission error): keep wandb's own message
+        raise WandbConfigurationError(
+            f"run_launch_job: W&B has no job {job!r} in {settings.entity}/{settings.project} ({exc}); nothing was "
+            "enqueued. Use the job artifact's full name, e.g. 'entity/project/job-name:latest' (W&B UI: Jobs)."
+        ) from exc
+
+
 def _enqueue(context: dg.OpExecutionContext, settings: WandbSettings, config: LaunchJobConfig) -> Any:
-    queued = launch_backend().launch_add(
-        job=config.job,
-        config=config.launch_config() or None,
-        project=settings.project,
-        entity=settings.entity,
-        queue_name=config.queue,
-        resource=config.resource,
-        entry_point=config.entry_point,
-        name=config.name,
-        version=config.version,
-        docker_image=config.docker_image,
-        resource_args=config.resource_args or None,
-        run_id=config.run_id,
-    )
+    backend = launch_backend()
+    if config.job:
+        _check_job(settings, config.job)
+    try:
+        queued = backend.launch_add(
+            job=config.job,
+            config=config.launch_config() or None,
+            project=settings.project,
+            entity=settings.entity,
+            queue_name=config.queue,
+            resource=config.resource,
+            entry_point=config.entry_point,
+            name=config.name,
+            version=config.version,
+            docker_image=config.docker_image,
+            resource_args=config.resource_args or None,
+            run_id=config.run_id,
+        )
+    except backend.LaunchError as exc:
+        raise WandbConfigurationError(
+            f"run_launch_job: could not enqueue into Launch queue {config.queue!r} of entity {settings.entity!r} "
+            f"({exc}); check that the queue exists there (W&B UI: Launch) and that this API key may use it."
+        ) from exc
     context.log.info(f"enqueued into {config.queue!r} of {settings.entity}: queue item {queued.id}")
     return queued
 
@@ -218,11 +250,16 @@ def _wait(context: dg.OpExecutionContext, queued: Any, queue: str | None) -> Non
             "state 'failed' (see the Launch agent's log and the queue page in W&B).",
             metadata={"wandb_queue": str(queue), "wandb_queue_item_state": state},
         )
-    run = queued.wait_until_finished()
-    state, url = str(run.state), str(run.url)
+    run = queued.wait_until_running()
+    state = str(run.state).lower()
+    while state not in _FINAL_RUN_STATES:
+        time.sleep(QUEUE_POLL_SECONDS)
+        run.load(force=True)
+        state = str(run.state).lower()
+    url = str(run.url)
     context.log.info(f"W&B Launch run finished in state {state}: {url}")
     metadata = {"wandb_run_state": state, "wandb_run_url": dg.MetadataValue.url(url)}
-    if state.lower() in FAILED_STATES:
+    if state in FAILED_STATES:
         raise dg.Failure(description=f"the W&B Launch run ended in state {state!r}: {url}", metadata=metadata)
     context.add_output_metadata(metadata)
 

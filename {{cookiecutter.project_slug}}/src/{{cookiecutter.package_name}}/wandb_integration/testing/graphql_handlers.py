@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from .launch_handlers import LAUNCH_HANDLERS
 from .state import Artifact, State, gid
 
 Handler = Callable[[State, dict[str, Any], str], dict[str, Any]]
@@ -340,3 +341,4 @@ HANDLERS: dict[str, Handler] = {
     "DeleteAliases": delete_aliases,
     "UpdateArtifact": update_artifact,
 }
+HANDLERS.update(LAUNCH_HANDLERS)  # W&B Launch queues and the runs launched from them

@@ -127,6 +127,7 @@ class State:
         self.blobs: dict[str, bytes] = {}  # md5 hex -> bytes: every upload, deduplicated by content
         self.uploads: dict[str, tuple[str, ...]] = {}  # upload token -> what the PUT body becomes
         self.manifests: dict[str, str] = {}  # manifest id -> artifact id
+        self.launch: Any = None  # launch_handlers.LaunchQueues, made by launch_queues(state) on first use
         self._counter = 0
 
     def next_id(self, kind: str) -> str:
