@@ -123,13 +123,17 @@ def test_generated_project_lints_clean(project):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("answers", "server_features"),
-    [({}, "off"), ({"include_launch": False, "include_partitions": False, "ci": "none"}, "on")],
+    ("answers", "server_features", "selection"),
+    [
+        ({}, "off", "stress or not stress"),
+        ({"include_launch": False, "include_partitions": False, "ci": "none"}, "on", "not stress"),
+    ],
     ids=["default-features-off", "all-off-features-on"],
 )
-def test_generated_test_suite_passes(baked, answers, server_features):
-    """The whole generated suite; its online tests (the same in both bakes) see the W&B stand-in report
-    every server feature off in one run (the SDK's fallback requests) and on in the other (the newest)."""
+def test_generated_test_suite_passes(baked, answers, server_features, selection):
+    """The generated suite; its online tests (the same in both bakes) see the W&B stand-in report every
+    server feature off in one run (the SDK's fallback requests) and on in the other (the newest). The
+    stress tests live in tests/wandb_integration, copied unrendered, so they run once, in the default bake."""
     project = baked(**answers)
     completed = run_in(
         project,
@@ -139,6 +143,8 @@ def test_generated_test_suite_passes(baked, answers, server_features):
         "-q",
         "-p",
         "no:cacheprovider",
+        "-m",
+        selection,
         timeout=900,
         env={"WANDB_STAND_IN_FEATURES": server_features},
     )
