@@ -125,15 +125,15 @@ def test_generated_project_lints_clean(project):
 @pytest.mark.parametrize(
     ("answers", "server_features", "selection"),
     [
-        ({}, "off", "stress or not stress"),
-        ({"include_launch": False, "include_partitions": False, "ci": "none"}, "on", "not stress"),
+        ({}, "off", ""),
+        ({"include_launch": False, "include_partitions": False, "ci": "none"}, "on", "online or not wandb_integration"),
     ],
     ids=["default-features-off", "all-off-features-on"],
 )
 def test_generated_test_suite_passes(baked, answers, server_features, selection):
-    """The generated suite; its online tests (the same in both bakes) see the W&B stand-in report every
-    server feature off in one run (the SDK's fallback requests) and on in the other (the newest). The
-    stress tests live in tests/wandb_integration, copied unrendered, so they run once, in the default bake."""
+    """The generated suite; its online tests see the W&B stand-in report every server feature off in one run
+    (the SDK's fallback requests) and on in the other (the newest). The other tests of tests/wandb_integration
+    (copied unrendered, so the same in every bake) run once, in the default bake."""
     project = baked(**answers)
     completed = run_in(
         project,

@@ -25,7 +25,6 @@ constants = import_module(f"{PACKAGE_NAME}.defs.constants")
 
 ENTITY = fixtures.ENTITY
 PROJECT = "online-e2e"
-both_feature_sets = pytest.mark.parametrize("wandb_server_features", ["off", "on"])
 pytestmark = pytest.mark.online
 
 
@@ -34,14 +33,7 @@ def online(wandb_server, base_dir, monkeypatch):
     """The resource and IO manager online against the stand-in, configured only through their fields."""
     monkeypatch.delenv("WANDB_BASE_URL")
     monkeypatch.delenv("WANDB_API_KEY")
-    resource = integration.WandbResource(
-        entity=ENTITY,
-        project=PROJECT,
-        mode="online",
-        api_key=fixtures.DUMMY_API_KEY,
-        host=wandb_server.url,
-        base_dir=str(base_dir),
-    )
+    resource = fixtures.online_resource(wandb_server, base_dir, project=PROJECT)
     manager = integration.WandbArtifactsIOManager(wandb_resource=resource, run_tags=["e2e"])
     # One IO manager key per test: each key is its own worker in the step process, so its own W&B run.
     return {"wandb_resource": resource, "io_manager": manager}
@@ -68,7 +60,6 @@ def assert_no_key_leaks(server, *values):
         assert fixtures.DUMMY_API_KEY not in json.dumps(value, default=str)
 
 
-@both_feature_sets
 def test_small_graph_writes_reads_and_lineage(online, wandb_server, wandb_reader_cache, tmp_path):
     extra = tmp_path / "notes.txt"
     extra.write_text("hand-written notes")

@@ -14,22 +14,15 @@ wandb_server = fixtures.wandb_server
 wandb_server_features = fixtures.wandb_server_features
 wandb_reader_cache = fixtures.wandb_reader_cache
 PROJECT = "online-io"
+pytestmark = pytest.mark.online
 
 
 @pytest.fixture
 def resources(wandb_server, base_dir):
-    resource = integration.WandbResource(
-        entity=fixtures.ENTITY,
-        project=PROJECT,
-        mode="online",
-        api_key=fixtures.DUMMY_API_KEY,
-        host=wandb_server.url,
-        base_dir=str(base_dir),
-    )
+    resource = fixtures.online_resource(wandb_server, base_dir, project=PROJECT)
     return {"wandb_resource": resource, "io_manager": integration.WandbArtifactsIOManager(wandb_resource=resource)}
 
 
-@pytest.mark.parametrize("wandb_server_features", ["off", "on"])
 def test_assets_round_trip_through_w_and_b_in_one_run_per_step(resources, wandb_server, wandb_reader_cache):
     frame = pd.DataFrame({"a": [1, 2, 3]})
 

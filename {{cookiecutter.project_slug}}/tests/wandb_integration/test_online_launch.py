@@ -40,14 +40,7 @@ def run_op(wandb_server, base_dir, monkeypatch):
     """Runs ``run_launch_job`` with the given config in a one-op job against the stand-in."""
     monkeypatch.delenv("WANDB_BASE_URL")
     monkeypatch.delenv("WANDB_API_KEY")
-    resource = integration.WandbResource(
-        entity=ENTITY,
-        project=PROJECT,
-        mode="online",
-        api_key=fixtures.DUMMY_API_KEY,
-        host=wandb_server.url,
-        base_dir=str(base_dir),
-    )
+    resource = fixtures.online_resource(wandb_server, base_dir, project=PROJECT)
 
     @dg.job(resource_defs={"wandb_resource": resource, "wandb_config": integration.wandb_config})
     def launch_job():
@@ -72,7 +65,6 @@ def output_metadata(result):
     return {key: value.value for key, value in output.event_specific_data.metadata.items()}
 
 
-@pytest.mark.parametrize("wandb_server_features", ["off", "on"])
 def test_the_job_is_enqueued_with_its_config_and_the_wait_reports_finished(queues, run_op, wandb_server):
     job = queues.add_job(PROJECT, "train")
     # Pending at the op's first poll, claimed at the second: the op's own wait loop runs once.

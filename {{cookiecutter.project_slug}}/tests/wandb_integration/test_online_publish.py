@@ -6,10 +6,10 @@ afterwards is checked: versions in local order, their files' digests, aliases, m
 
 from importlib import import_module
 
-import dagster as dg
 import pytest
 
 from tests._package import PACKAGE_NAME, integration
+from tests.wandb_integration.test_publish import materialize
 
 fixtures = import_module(f"{PACKAGE_NAME}.wandb_integration.testing.fixtures")
 publish = import_module(f"{PACKAGE_NAME}.wandb_integration.publish")
@@ -19,7 +19,6 @@ wandb_server_features = fixtures.wandb_server_features
 
 ENTITY, PROJECT = fixtures.ENTITY, "published"
 SCORES = integration.store.ArtifactId(ENTITY, PROJECT, "scores")
-both_feature_sets = pytest.mark.parametrize("wandb_server_features", ["off", "on"])
 pytestmark = pytest.mark.online
 
 
@@ -27,20 +26,6 @@ pytestmark = pytest.mark.online
 def offline(base_dir):
     """The resource offline (explicitly: the stand-in fixture sets WANDB_MODE=online) on the test's store."""
     return integration.WandbResource(entity=ENTITY, project=PROJECT, mode="offline", base_dir=str(base_dir))
-
-
-def scores_asset(value: list) -> dg.AssetsDefinition:
-    @dg.asset(name="scores", metadata={"wandb_artifact_configuration": {"type": "metrics", "aliases": ["best"]}})
-    def scores() -> list:
-        return value
-
-    return scores
-
-
-def materialize(resource, *values):
-    manager = integration.WandbArtifactsIOManager(wandb_resource=resource)
-    for value in values:
-        assert dg.materialize([scores_asset(value)], resources={"io_manager": manager}).success
 
 
 def publish_now(server, base_dir):
@@ -60,7 +45,6 @@ def uploads(server):
     return [r for r in list(server.requests) if r.method == "PUT"]
 
 
-@both_feature_sets
 def test_offline_versions_reach_w_and_b_with_files_aliases_metadata_and_links(wandb_server, offline, base_dir):
     materialize(offline, [1], [1, 2], [1, 2])  # the third run reuses v1 and adds its dagster-run alias to it
     offline.link_artifact("scores:v1", "wandb-registry-model/wine", aliases=["production"])
@@ -85,7 +69,6 @@ def test_offline_versions_reach_w_and_b_with_files_aliases_metadata_and_links(wa
     assert wandb_server.key_leaks(fixtures.DUMMY_API_KEY) == []
 
 
-@both_feature_sets
 def test_publishing_twice_uploads_nothing_and_moved_aliases_follow(wandb_server, offline, base_dir, monkeypatch):
     materialize(offline, [1], [2])
     publish_now(wandb_server, base_dir)

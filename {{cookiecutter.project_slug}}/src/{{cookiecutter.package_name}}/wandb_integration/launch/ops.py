@@ -39,8 +39,8 @@ _SPEC_MARKER = "Launch spec:"
 def _wandb_launch() -> Any:
     import wandb
     from wandb.sdk import launch
+    from wandb.sdk.launch import errors
     from wandb.sdk.launch.api import LaunchApi
-    from wandb.sdk.launch.errors import LaunchError
 
     return SimpleNamespace(
         launch=launch.launch,
@@ -48,7 +48,7 @@ def _wandb_launch() -> Any:
         create_and_run_agent=launch.create_and_run_agent,
         LaunchApi=LaunchApi,
         Api=wandb.Api,
-        LaunchError=LaunchError,
+        LaunchError=errors.LaunchError,
     )
 
 
@@ -84,11 +84,15 @@ def needs_server(settings: WandbSettings, what: str) -> None:
         )
 
 
-def launch_api(settings: WandbSettings) -> Any:
+def _api_overrides(settings: WandbSettings) -> dict[str, str]:
     overrides = {"entity": settings.entity, "project": settings.project}
     if settings.host:
         overrides["base_url"] = settings.host
-    return launch_backend().LaunchApi(overrides=overrides, api_key=settings.api_key)
+    return overrides
+
+
+def launch_api(settings: WandbSettings) -> Any:
+    return launch_backend().LaunchApi(overrides=_api_overrides(settings), api_key=settings.api_key)
 
 
 def _key_of(settings: WandbSettings) -> list[str]:
@@ -196,10 +200,7 @@ def _run_entry_point(
 def _check_job(settings: WandbSettings, job: str) -> None:
     """Fail before enqueueing: launch_add pushes the item first and checks the job after, leaving a queue
     item no agent can run behind a misspelled job."""
-    overrides = {"entity": settings.entity, "project": settings.project}
-    if settings.host:
-        overrides["base_url"] = settings.host
-    api = launch_backend().Api(overrides=overrides, api_key=settings.api_key)
+    api = launch_backend().Api(overrides=_api_overrides(settings), api_key=settings.api_key)
     try:
         api.artifact(job, type="job")
     except Exception as exc:  # ValueError or CommError, depending on the server version

@@ -16,9 +16,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ..resource import WandbResource
 from .server import FakeWandbServer
 
 # The request shapes the stand-in serves were taken from this series; another one may send other shapes.
@@ -109,6 +111,21 @@ def wandb_server(
         server.stop()
     if server.unsupported:
         pytest.fail(f"wandb sent operations the W&B stand-in does not serve: {sorted(set(server.unsupported))}")
+
+
+def online_resource(server: FakeWandbServer, base_dir: Path | str, **fields: Any) -> WandbResource:
+    """A ``WandbResource`` online against ``server``, given host and key through its own fields (so it works
+    with ``WANDB_BASE_URL`` / ``WANDB_API_KEY`` removed); ``fields`` add or override (``entity``, ``project``...)."""
+    return WandbResource(
+        **{
+            "entity": ENTITY,
+            "mode": "online",
+            "api_key": DUMMY_API_KEY,
+            "host": server.url,
+            "base_dir": str(base_dir),
+            **fields,
+        }
+    )
 
 
 @pytest.fixture
