@@ -143,6 +143,8 @@ def test_generated_test_suite_passes(baked, answers, server_features, selection)
         "-q",
         "-p",
         "no:cacheprovider",
+        "-n",
+        "2",
         "-m",
         selection,
         timeout=900,
