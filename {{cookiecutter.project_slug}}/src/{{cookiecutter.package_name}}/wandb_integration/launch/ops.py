@@ -197,6 +197,23 @@ def _run_entry_point(
     run_local(command, working_dir=working_dir, env=env, log=context.log.info, secrets=secrets)
 
 
+def _job_arguments(settings: WandbSettings, config: LaunchJobConfig) -> dict[str, Any]:
+    """The keyword arguments ``launch_add`` and ``launch`` share, from the op's config."""
+    return {
+        "job": config.job,
+        "entry_point": config.entry_point,
+        "version": config.version,
+        "name": config.name,
+        "resource": config.resource,
+        "resource_args": config.resource_args or None,
+        "project": settings.project,
+        "entity": settings.entity,
+        "docker_image": config.docker_image,
+        "config": config.launch_config() or None,
+        "run_id": config.run_id,
+    }
+
+
 def _check_job(settings: WandbSettings, job: str) -> None:
     """Fail before enqueueing: launch_add pushes the item first and checks the job after, leaving a queue
     item no agent can run behind a misspelled job."""
@@ -217,20 +234,7 @@ def _enqueue(context: dg.OpExecutionContext, settings: WandbSettings, config: La
     if config.job:
         _check_job(settings, config.job)
     try:
-        queued = backend.launch_add(
-            job=config.job,
-            config=config.launch_config() or None,
-            project=settings.project,
-            entity=settings.entity,
-            queue_name=config.queue,
-            resource=config.resource,
-            entry_point=config.entry_point,
-            name=config.name,
-            version=config.version,
-            docker_image=config.docker_image,
-            resource_args=config.resource_args or None,
-            run_id=config.run_id,
-        )
+        queued = backend.launch_add(queue_name=config.queue, **_job_arguments(settings, config))
     except backend.LaunchError as exc:
         raise WandbConfigurationError(
             f"run_launch_job: could not enqueue into Launch queue {config.queue!r} of entity {settings.entity!r} "
@@ -267,19 +271,7 @@ def _wait(context: dg.OpExecutionContext, queued: Any, queue: str | None) -> Non
 
 def _launch_here(context: dg.OpExecutionContext, settings: WandbSettings, config: LaunchJobConfig) -> None:
     submitted = launch_backend().launch(
-        launch_api(settings),
-        job=config.job,
-        entry_point=config.entry_point,
-        version=config.version,
-        name=config.name,
-        resource=config.resource,
-        resource_args=config.resource_args or None,
-        project=settings.project,
-        entity=settings.entity,
-        docker_image=config.docker_image,
-        config=config.launch_config() or None,
-        synchronous=config.synchronous,
-        run_id=config.run_id,
+        launch_api(settings), synchronous=config.synchronous, **_job_arguments(settings, config)
     )
     where = f"{config.resource or 'local-container'} run {submitted.id}"
     context.log.info(f"launched {where} into {settings.entity}/{settings.project}")
