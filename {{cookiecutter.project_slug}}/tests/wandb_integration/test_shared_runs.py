@@ -86,7 +86,7 @@ def test_a_failure_inside_the_shared_run_finishes_it_with_exit_code_1(sdk, resou
 
 
 def test_arguments_an_open_run_cannot_take_are_named_in_a_warning(sdk, resource):
-    with pytest.warns(runs.SharedRunWarning, match=r"not applied: group, job_type\. Set them on the IO manager"):
+    with pytest.warns(integration.SharedRunWarning, match=r"not applied: group, job_type\. Set them on the IO manager"):
         result = materialize(sdk, resource, two_key_asset(job_type="train", group="sweep"))
     assert result.success
 

@@ -1,4 +1,4 @@
-"""One exception family for the integration.
+"""One exception family for the integration, and its one warning.
 
 Every message says what was wrong, which value, and what to do about it. Callers chain the original
 exception with ``raise ... from exc`` so the cause stays visible under the headline.
@@ -33,3 +33,7 @@ class UnsafeDeserializationError(SerializationError):
 
 class WandbModeError(WandbArtifactsIOManagerError):
     """The operation needs W&B online (a server and an API key) but the resolved mode is offline."""
+
+
+class SharedRunWarning(UserWarning):
+    """A ``wandb.init`` argument was not applied: the run was already open in this process (see ``runs.py``)."""

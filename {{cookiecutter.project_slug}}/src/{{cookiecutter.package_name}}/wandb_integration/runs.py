@@ -16,14 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import WandbConfigurationError
+from .errors import SharedRunWarning, WandbConfigurationError
 
 # ``wandb.init`` arguments that can still be applied to a run that is already open.
 _APPLIED_WHEN_SHARED = frozenset({"config", "tags", "notes", "name"})
-
-
-class SharedRunWarning(UserWarning):
-    """A ``wandb.init`` argument could not be applied because the run was already open in this process."""
 
 
 @dataclass
