@@ -83,7 +83,7 @@ def test_small_graph_writes_reads_and_lineage(online, wandb_server, wandb_reader
 
     result = dg.materialize([table, scores], resources=online)
     assert result.success
-    # In process: the IO manager's store and trained_model's `wandb_resource.run()` share one W&B run.
+    # In process: both steps' inputs and outputs go through one W&B run.
     assert len(resume_checks(wandb_server, result.run_id)) == 1
     run_alias = f"dagster-run-{result.run_id[:8]}"
     collection, artifact = stored(wandb_server, "table")
