@@ -185,7 +185,7 @@ def online_call_pattern(project: Path) -> CaseResult:
             "-q",
             "-p",
             "no:cacheprovider",
-            "tests/wandb_integration/test_online_store.py",
+            "tests/wandb_integration/stores/test_online_store.py",
             "-k",
             "five_inputs_and_five_outputs",
         ],
@@ -205,7 +205,7 @@ def online_call_pattern(project: Path) -> CaseResult:
         None,
         None,
         completed.returncode == 0,
-        "asserted by tests/wandb_integration/test_online_store.py (-k five_inputs_and_five_outputs)",
+        "asserted by tests/wandb_integration/stores/test_online_store.py (-k five_inputs_and_five_outputs)",
     )
 
 

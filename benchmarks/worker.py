@@ -97,10 +97,11 @@ def get_path(args) -> dict:
     """Case 3: repeated get_path reads of one large stored file: constant time, no copy."""
     import dagster as dg
 
-    artifact_io = importlib.import_module(f"{args.package}.wandb_integration.artifact_io")
+    worker = importlib.import_module(f"{args.package}.wandb_integration.io_manager.worker")
+    runs = importlib.import_module(f"{args.package}.wandb_integration.runs")
     settings_module = importlib.import_module(f"{args.package}.wandb_integration.settings")
-    local = importlib.import_module(f"{args.package}.wandb_integration.store.local")
-    base = importlib.import_module(f"{args.package}.wandb_integration.store.base")
+    local = importlib.import_module(f"{args.package}.wandb_integration.stores.local")
+    base = importlib.import_module(f"{args.package}.wandb_integration.stores.base")
     with tempfile.TemporaryDirectory() as folder:
         settings = settings_module.WandbSettings.build(entity="b", project="b", mode="offline", base_dir=folder)
         store = local.LocalArtifactStore(settings.store_dir)
@@ -113,16 +114,16 @@ def get_path(args) -> dict:
             store.commit(
                 base.ArtifactDraft(id=base.ArtifactId("b", "b", "big"), type="dataset", files={"big.bin": big})
             )
-        options = artifact_io.RunOptions(dagster_run_id="x" * 36, run_id="x" * 36, run_name="r", run_tags=())
+        options = runs.RunOptions(dagster_run_id="x" * 36, run_id="x" * 36, run_name="r", run_tags=())
         disk_before = folder_bytes(Path(folder))
         timings, paths = [], set()
         for _ in range(args.repeats + 1):
-            worker = artifact_io.ArtifactIO(settings=settings, store=store, options=options)
+            io = worker.ArtifactIO(settings=settings, store=store, options=options)
             context = dg.build_input_context(
                 asset_key="big", definition_metadata={"wandb_artifact_configuration": {"get_path": "big.bin"}}
             )
             start = time.perf_counter()
-            paths.add(worker.load_input(context))
+            paths.add(io.load_input(context))
             timings.append(time.perf_counter() - start)
         copied = folder_bytes(Path(folder)) - disk_before
     first, repeated = timings[0], sorted(timings[1:])[len(timings[1:]) // 2]
@@ -137,7 +138,7 @@ def get_path(args) -> dict:
 
 def cache_expiry(args) -> dict:
     """Case 4: expiry with many cached entries: nothing to expire, then some old entries to remove."""
-    cache_module = importlib.import_module(f"{args.package}.wandb_integration.cache")
+    cache_module = importlib.import_module(f"{args.package}.wandb_integration.stores.cache")
     with tempfile.TemporaryDirectory() as folder:
         cache = cache_module.ArtifactCache(Path(folder), duration_minutes=60)
 

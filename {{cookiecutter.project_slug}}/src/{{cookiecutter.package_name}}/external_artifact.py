@@ -12,7 +12,7 @@ from pathlib import Path
 from .defs.assets.advanced import EXTERNAL_ARTIFACT
 from .wandb_integration import WandbResource
 from .wandb_integration.settings import WandbSettings
-from .wandb_integration.store.base import ArtifactDraft, ArtifactId
+from .wandb_integration.stores.base import ArtifactDraft, ArtifactId
 
 LABELS = {"0": "class_0", "1": "class_1", "2": "class_2"}
 
@@ -20,7 +20,7 @@ LABELS = {"0": "class_0", "1": "class_1", "2": "class_2"}
 def seed_external_artifact(settings: WandbSettings) -> str:
     """Write ``wine_labels`` (one ``labels.json``) unless the same content is already its latest version."""
     if settings.mode == "offline":
-        from .wandb_integration.store.local import LocalArtifactStore
+        from .wandb_integration.stores.local import LocalArtifactStore
 
         store = LocalArtifactStore(settings.store_dir)
         with store.staging_dir() as folder:
@@ -35,7 +35,7 @@ def seed_external_artifact(settings: WandbSettings) -> str:
         return f"{version.id}:{version.version_tag}"
     import wandb
 
-    from .wandb_integration.resource import wandb_settings
+    from .wandb_integration.settings import wandb_settings
 
     with tempfile.TemporaryDirectory() as folder:
         labels = Path(folder) / "labels.json"

@@ -4,10 +4,9 @@ import dagster as dg
 import pytest
 
 from tests._package import advanced_assets, dataset_assets, external_artifact, integration, model_assets
+from tests.conftest import ENTITY, PROJECT
 
-from .conftest import ENTITY, PROJECT
-
-ArtifactId = integration.store.ArtifactId
+ArtifactId = integration.stores.ArtifactId
 ACCURACY_FLOOR = 0.9  # logistic regression on standardized wine measurements scores ~0.97
 
 ASSETS = [

@@ -6,7 +6,7 @@ import pytest
 
 from tests._package import PACKAGE_NAME, integration
 
-config = import_module(f"{PACKAGE_NAME}.wandb_integration.config")
+config = import_module(f"{PACKAGE_NAME}.wandb_integration.artifact_configuration")
 Error = integration.WandbConfigurationError
 
 

@@ -13,14 +13,14 @@ import dagster as dg
 import pytest
 
 from tests._package import PACKAGE_NAME, integration
+from tests.conftest import ENTITY, PROJECT
 
-from .conftest import ENTITY, PROJECT
-
-artifact_io = import_module(f"{PACKAGE_NAME}.wandb_integration.artifact_io")
-local = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local")
+worker = import_module(f"{PACKAGE_NAME}.wandb_integration.io_manager.worker")
+runs = import_module(f"{PACKAGE_NAME}.wandb_integration.runs")
+local = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.local")
 settings_module = import_module(f"{PACKAGE_NAME}.wandb_integration.settings")
-registry = import_module(f"{PACKAGE_NAME}.wandb_integration.registry")
-ArtifactId = integration.store.ArtifactId
+registry = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.registry")
+ArtifactId = integration.stores.ArtifactId
 Config = integration.WandbConfigurationError
 NotFound = integration.ArtifactNotFoundError
 Serialization = integration.SerializationError
@@ -50,8 +50,8 @@ class Env:
 def env(base_dir, tmp_path):
     settings = settings_module.WandbSettings.build(entity=ENTITY, project=PROJECT, mode="offline", base_dir=base_dir)
     store = local.LocalArtifactStore(settings.store_dir)
-    options = artifact_io.RunOptions(dagster_run_id="r" * 36, run_id="r" * 36, run_name="run", run_tags=())
-    environment = Env(artifact_io.ArtifactIO(settings=settings, store=store, options=options), store, tmp_path)
+    options = runs.RunOptions(dagster_run_id="r" * 36, run_id="r" * 36, run_name="run", run_tags=())
+    environment = Env(worker.ArtifactIO(settings=settings, store=store, options=options), store, tmp_path)
     environment.write([1, 2], {"aliases": ["best"]})
     return environment
 

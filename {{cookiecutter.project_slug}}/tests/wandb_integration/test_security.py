@@ -8,11 +8,10 @@ import dagster as dg
 import pytest
 
 from tests._package import PACKAGE_NAME, integration
+from tests.conftest import ENTITY, PROJECT
 
-from .conftest import ENTITY, PROJECT
-
-local = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local")
-ArtifactId = integration.store.ArtifactId
+local = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.local")
+ArtifactId = integration.stores.ArtifactId
 SECRET = "0123456789abcdef0123456789abcdef01234567"
 
 
@@ -76,7 +75,7 @@ def test_a_forged_serialization_record_cannot_point_outside_the_artifact(base_di
     with store.staging_dir() as folder:
         (folder / "data.bin").write_bytes(pickle.dumps([1]))
         store.commit(
-            integration.store.ArtifactDraft(
+            integration.stores.ArtifactDraft(
                 id=ArtifactId(ENTITY, PROJECT, "forged"),
                 type="dataset",
                 files={"data.bin": folder / "data.bin"},

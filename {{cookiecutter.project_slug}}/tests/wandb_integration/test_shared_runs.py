@@ -12,7 +12,7 @@ import pytest
 
 from tests._package import PACKAGE_NAME, integration
 from tests.wandb_integration.fake_wandb import FakeWandb
-from tests.wandb_integration.test_online_store import KEY, io_manager_with
+from tests.wandb_integration.stores.test_online_store import KEY, io_manager_with
 
 runs = import_module(f"{PACKAGE_NAME}.wandb_integration.runs")
 

@@ -6,8 +6,7 @@ import dagster as dg
 import pytest
 
 from tests._package import PACKAGE_NAME, integration
-
-from .conftest import ENTITY, PROJECT
+from tests.conftest import ENTITY, PROJECT
 
 
 def classic_resources(base_dir, **io_config):
@@ -40,10 +39,10 @@ def test_guide_job_runs_offline_with_wandb_mode_offline(base_dir, monkeypatch):
     result = simple_job_example.execute_in_process(run_config=run_config())
     assert result.success
     assert result.output_for_node("read_dataset") == 3
-    store = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local").LocalArtifactStore(
+    store = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.local").LocalArtifactStore(
         base_dir / "wandb" / "artifacts"
     )
-    version = store.resolve(integration.store.ArtifactId(ENTITY, PROJECT, "my_artifact"))
+    version = store.resolve(integration.stores.ArtifactId(ENTITY, PROJECT, "my_artifact"))
     assert version.type == "dataset"
 
 
@@ -88,10 +87,10 @@ def test_pythonic_io_manager_reads_entity_and_project_from_the_resource(base_dir
         return 1
 
     assert dg.materialize([value], resources={"io_manager": manager}).success
-    store = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local").LocalArtifactStore(
+    store = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.local").LocalArtifactStore(
         base_dir / "wandb" / "artifacts"
     )
-    assert store.resolve(integration.store.ArtifactId("pythonic", "style", "value")).version == 0
+    assert store.resolve(integration.stores.ArtifactId("pythonic", "style", "value")).version == 0
 
 
 @pytest.mark.parametrize(

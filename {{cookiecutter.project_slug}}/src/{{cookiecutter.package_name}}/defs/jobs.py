@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ..wandb_integration.publish import publish_offline_artifacts
+from ..wandb_integration.publishing import publish_offline_artifacts
 from .constants import DATA_GROUP, EXAMPLES_GROUP, TRAINING_GROUP
 
 training_job = dg.define_asset_job(

@@ -11,37 +11,43 @@ offline; ``WANDB_MODE=offline`` in the environment always means offline. Offline
 versioned store that behaves like W&B Artifacts; nothing touches the network and wandb is imported only
 when a W&B object (``Table``, ``Image``, ``Artifact``) is involved.
 
-Module map::
+Module map (each layer imports only the ones listed before it)::
 
-    resource.py         WandbResource, classic wandb_resource and wandb_config
-    io_manager.py       WandbArtifactsIOManager and classic wandb_artifacts_io_manager (config only)
-    artifact_io.py      the worker that writes outputs and reads inputs
-    payload.py          what an output value becomes (Artifact, W&B object, serialized object)
-    config.py           the wandb_artifact_configuration dict: typed shape and parsing
-    serialization.py    formats: Parquet, pickle, dill, cloudpickle, joblib
-    wandb_objects.py    W&B values as outputs
-    extra_entries.py    add_files / add_dirs / add_references
-    naming.py           artifact names from asset and partition keys
-    dagster_context.py  readers of Dagster's input and output contexts
-    store/              the store interface (base.py), local.py (offline) and online.py (W&B)
-    local_artifact.py   the offline stand-in for wandb.Artifact on reads
-    cache.py            download cache (online)
-    runs.py             one W&B run per process and run id, shared by IO manager keys and WandbResource.run()
-    registry.py         model registry promotion
-    publish.py          push offline versions to W&B: the command, the op and the job
-    replay.py           how publishing replays versions, aliases, links and lineage
-    launch/             W&B Launch ops
-    testing/            a loopback stand-in of the W&B API for online tests
+    errors.py                   the exception family and its warning
+    settings.py                 mode resolution and the resolved WandbSettings
+    runs.py                     one W&B run per process and run id, shared by IO manager keys and WandbResource.run()
+    artifact_configuration.py   the wandb_artifact_configuration dict: typed shape and parsing
+    stores/                     where versions live
+      base.py                   the ArtifactStore interface and the values that cross it
+      local.py                  the embedded offline store (records.py, checks.py: its files and their checks)
+      local_artifact.py         what readers get offline where they would get a wandb.Artifact
+      online.py                 W&B through the public SDK; cache.py: its download cache
+      registry.py               model registry promotion
+      files.py, digests.py      crash-safe file helpers; W&B-compatible digests
+    serialization/              what an output value becomes inside an artifact
+      formats.py                Parquet, pickle, dill, cloudpickle, joblib
+      payload.py                Artifact, W&B object or serialized object; several partitions' values
+      wandb_objects.py          W&B values (Table, Image, Artifact) as outputs
+      extra_entries.py          add_files / add_dirs / add_references
+    resource.py                 WandbResource, classic wandb_resource and wandb_config
+    io_manager/                 the artifacts IO manager
+      manager.py                WandbArtifactsIOManager and classic wandb_artifacts_io_manager (config only)
+      worker.py                 the worker that writes outputs and reads inputs
+      naming.py                 artifact names from asset and partition keys
+      context.py                readers of Dagster's input and output contexts
+    publishing/                 push offline versions to W&B: publish.py (command, op, job) over replay.py
+    launch/                     W&B Launch ops
+    testing/                    a loopback stand-in of the W&B API for online tests
 
 On-disk layout under ``base_dir`` (default: the Dagster instance storage directory, else ``$DAGSTER_HOME``)::
 
     wandb/
-      artifacts/   the local store; see store/local.py for its layout and guarantees
+      artifacts/   the local store; see stores/local.py for its layout and guarantees
       cache/       downloaded W&B artifact versions (online mode) and their last-use records
       runs/        WANDB_DIR of runs opened by the integration or through WandbResource.run()
 """
 
-from .config import SerializationModule, WandbArtifactConfiguration
+from .artifact_configuration import SerializationModule, WandbArtifactConfiguration
 from .errors import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,

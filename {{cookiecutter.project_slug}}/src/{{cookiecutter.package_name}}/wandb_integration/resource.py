@@ -17,7 +17,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr, model_validator
 
 from . import runs
-from .settings import WandbSettings, check_entity, check_project, default_base_dir
+from .settings import WandbSettings, check_entity, check_project, default_base_dir, wandb_settings
 
 
 class WandbResource(dg.ConfigurableResource):
@@ -144,21 +144,9 @@ class WandbResource(dg.ConfigurableResource):
         Online through ``Artifact.link``; offline into the local store's registry namespace.
         Returns metadata describing the linked version, ready for ``context.add_output_metadata``.
         """
-        from .registry import link_artifact
+        from .stores.registry import link_artifact
 
         return link_artifact(settings or self.settings(), source, target_path, aliases)
-
-
-def wandb_settings(settings: WandbSettings) -> Any:
-    """``wandb.Settings`` carrying the key and host explicitly, so nothing is written to ``~/.netrc``."""
-    import wandb
-
-    options: dict[str, Any] = {"silent": True, "x_disable_stats": True}
-    if settings.api_key:
-        options["api_key"] = settings.api_key
-    if settings.host:
-        options["base_url"] = settings.host
-    return wandb.Settings(**options)
 
 
 @dg.resource(

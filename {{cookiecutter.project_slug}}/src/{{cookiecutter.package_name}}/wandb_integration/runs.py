@@ -18,6 +18,22 @@ from typing import Any
 
 from .errors import SharedRunWarning, WandbConfigurationError
 
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The W&B run the IO manager's artifacts belong to (IO manager config)."""
+
+    dagster_run_id: str
+    run_id: str
+    run_name: str
+    run_tags: tuple[str, ...]
+    unpickle_from_other_projects: bool = False
+
+    @property
+    def run_alias(self) -> str:
+        return f"dagster-run-{self.dagster_run_id[:8]}"
+
+
 # ``wandb.init`` arguments that can still be applied to a run that is already open.
 _APPLIED_WHEN_SHARED = frozenset({"config", "tags", "notes", "name"})
 

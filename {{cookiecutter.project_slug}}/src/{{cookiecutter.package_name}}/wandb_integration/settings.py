@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import WandbConfigurationError
 
@@ -140,3 +140,15 @@ def default_base_dir(instance_storage_dir: str | None) -> Path:
         "base_dir is not set and there is no Dagster instance storage directory or DAGSTER_HOME; "
         "set base_dir on the IO manager or resource, or export DAGSTER_HOME."
     )
+
+
+def wandb_settings(settings: WandbSettings) -> Any:
+    """``wandb.Settings`` carrying the key and host explicitly, so nothing is written to ``~/.netrc``."""
+    import wandb
+
+    options: dict[str, Any] = {"silent": True, "x_disable_stats": True}
+    if settings.api_key:
+        options["api_key"] = settings.api_key
+    if settings.host:
+        options["base_url"] = settings.host
+    return wandb.Settings(**options)

@@ -9,8 +9,8 @@ from tests._package import PACKAGE_NAME, dataset_assets, integration
 from ..conftest import ENTITY, PROJECT
 
 partitioned = import_module(f"{PACKAGE_NAME}.defs.assets.partitioned")
-naming = import_module(f"{PACKAGE_NAME}.wandb_integration.naming")
-ArtifactId = integration.store.ArtifactId
+naming = import_module(f"{PACKAGE_NAME}.wandb_integration.io_manager.naming")
+ArtifactId = integration.stores.ArtifactId
 
 
 def test_daily_measurements_returns_one_frame_per_day_of_the_run(wine):

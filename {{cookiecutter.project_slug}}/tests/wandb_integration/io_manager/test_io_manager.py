@@ -8,10 +8,9 @@ import pytest
 import wandb
 
 from tests._package import integration
+from tests.conftest import ENTITY, PROJECT
 
-from .conftest import ENTITY, PROJECT
-
-ArtifactId = integration.store.ArtifactId
+ArtifactId = integration.stores.ArtifactId
 
 
 def ids(name):
@@ -282,7 +281,7 @@ def test_reads_get_the_version_upstream_wrote_in_this_run_not_latest(resources, 
         staging = store.staging_dir()
         with staging as folder:
             (folder / "output.pickle").write_bytes(pickle.dumps(-1))
-            draft = integration.store.ArtifactDraft(
+            draft = integration.stores.ArtifactDraft(
                 id=ids("upstream"), type="artifact", files={"output.pickle": folder / "output.pickle"}
             )
             store.commit(draft)
@@ -306,7 +305,7 @@ def test_a_pickle_the_integration_did_not_write_is_never_unpickled(resources, st
     with store.staging_dir() as folder:
         (folder / "output.pickle").write_bytes(pickle.dumps(Exploit()))
         store.commit(
-            integration.store.ArtifactDraft(
+            integration.stores.ArtifactDraft(
                 id=ids("foreign"), type="model", files={"output.pickle": folder / "output.pickle"}
             )
         )

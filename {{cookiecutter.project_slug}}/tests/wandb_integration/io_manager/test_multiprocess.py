@@ -8,7 +8,7 @@ import pytest
 
 from tests._package import PACKAGE_NAME, integration
 
-local = import_module(f"{PACKAGE_NAME}.wandb_integration.store.local")
+local = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.local")
 FAN_OUT = 4
 
 
@@ -27,8 +27,8 @@ def fan_out_job() -> dg.JobDefinition:
                 with store.staging_dir() as folder:
                     (folder / "value.txt").write_text(f"{index}-{attempt}")
                     store.commit(
-                        integration.store.ArtifactDraft(
-                            id=integration.store.ArtifactId("e", "p", "shared"),
+                        integration.stores.ArtifactDraft(
+                            id=integration.stores.ArtifactId("e", "p", "shared"),
                             type="dataset",
                             files={"value.txt": folder / "value.txt"},
                         )
@@ -67,11 +67,11 @@ def test_concurrent_step_processes_lose_no_version(base_dir, monkeypatch):
         assert result.success
         assert result.output_for_node("joined") == list(range(FAN_OUT))
     store = local.LocalArtifactStore(store_root)
-    shared = store.versions(integration.store.ArtifactId("e", "p", "shared"))
+    shared = store.versions(integration.stores.ArtifactId("e", "p", "shared"))
     # 8 writes of 8 distinct contents: gap-free versions, none lost, latest on the last one committed.
     assert [v.version for v in shared] == list(range(2 * FAN_OUT))
-    assert store.resolve(integration.store.ArtifactId("e", "p", "shared")).version == 2 * FAN_OUT - 1
+    assert store.resolve(integration.stores.ArtifactId("e", "p", "shared")).version == 2 * FAN_OUT - 1
     for version in shared:
         store.verify(version)
     for index in range(FAN_OUT):
-        assert store.resolve(integration.store.ArtifactId("e", "p", f"branch_{index}")).version == 0
+        assert store.resolve(integration.stores.ArtifactId("e", "p", f"branch_{index}")).version == 0

@@ -7,7 +7,7 @@ import pytest
 
 from tests._package import PACKAGE_NAME
 
-naming = import_module(f"{PACKAGE_NAME}.wandb_integration.naming")
+naming = import_module(f"{PACKAGE_NAME}.wandb_integration.io_manager.naming")
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,10 @@ import dagster as dg
 import pytest
 
 from tests._package import integration
+from tests.conftest import ENTITY, PROJECT
 
-from .conftest import ENTITY, PROJECT
-
-ArtifactId = integration.store.ArtifactId
-naming = integration.naming
+ArtifactId = integration.stores.ArtifactId
+naming = integration.io_manager.naming
 
 
 def ids(name):

@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from tests._package import PACKAGE_NAME, integration
-from tests.wandb_integration.fake_launch import FakeLaunch
+from tests.wandb_integration.launch.fake_launch import FakeLaunch
 
 ops = import_module(f"{PACKAGE_NAME}.wandb_integration.launch.ops")
 launch_config = import_module(f"{PACKAGE_NAME}.wandb_integration.launch.config")

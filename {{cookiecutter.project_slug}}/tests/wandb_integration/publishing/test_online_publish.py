@@ -9,16 +9,16 @@ from importlib import import_module
 import pytest
 
 from tests._package import PACKAGE_NAME, integration
-from tests.wandb_integration.test_publish import materialize
+from tests.wandb_integration.publishing.test_publish import materialize
 
 fixtures = import_module(f"{PACKAGE_NAME}.wandb_integration.testing.fixtures")
-publish = import_module(f"{PACKAGE_NAME}.wandb_integration.publish")
+publish = import_module(f"{PACKAGE_NAME}.wandb_integration.publishing.publish")
 settings_module = import_module(f"{PACKAGE_NAME}.wandb_integration.settings")
 wandb_server = fixtures.wandb_server
 wandb_server_features = fixtures.wandb_server_features
 
 ENTITY, PROJECT = fixtures.ENTITY, "published"
-SCORES = integration.store.ArtifactId(ENTITY, PROJECT, "scores")
+SCORES = integration.stores.ArtifactId(ENTITY, PROJECT, "scores")
 pytestmark = pytest.mark.online
 
 

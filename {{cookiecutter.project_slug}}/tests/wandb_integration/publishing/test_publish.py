@@ -8,9 +8,9 @@ import pytest
 from tests._package import PACKAGE_NAME, integration
 from tests.wandb_integration.fake_wandb import FakeWandb
 
-publish = import_module(f"{PACKAGE_NAME}.wandb_integration.publish")
+publish = import_module(f"{PACKAGE_NAME}.wandb_integration.publishing.publish")
 settings_module = import_module(f"{PACKAGE_NAME}.wandb_integration.settings")
-ArtifactId = integration.store.ArtifactId
+ArtifactId = integration.stores.ArtifactId
 KEY = "k" * 40
 SCORES = ArtifactId("acme", "models", "scores")
 

@@ -13,11 +13,11 @@ import pytest
 from tests._package import PACKAGE_NAME, integration
 from tests.wandb_integration.fake_wandb import FakeWandb
 
-online = import_module(f"{PACKAGE_NAME}.wandb_integration.store.online")
-artifact_io = import_module(f"{PACKAGE_NAME}.wandb_integration.artifact_io")
+online = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.online")
+runs = import_module(f"{PACKAGE_NAME}.wandb_integration.runs")
 settings_module = import_module(f"{PACKAGE_NAME}.wandb_integration.settings")
-ArtifactId = integration.store.ArtifactId
-ArtifactDraft = integration.store.ArtifactDraft
+ArtifactId = integration.stores.ArtifactId
+ArtifactDraft = integration.stores.ArtifactDraft
 KEY = "k" * 40
 
 
@@ -35,7 +35,7 @@ def settings(base_dir, monkeypatch):
 
 
 def make_store(settings, sdk, cache_minutes=60, run_id="shared-run"):
-    options = artifact_io.RunOptions(dagster_run_id="d" * 36, run_id=run_id, run_name="nightly", run_tags=("t",))
+    options = runs.RunOptions(dagster_run_id="d" * 36, run_id=run_id, run_name="nightly", run_tags=("t",))
     return online.WandbArtifactStore(settings, options, cache_minutes, sdk=sdk)
 
 
@@ -45,7 +45,7 @@ def commit(store, name, files, aliases=(), refs=()):
         for path, text in files.items():
             (staging / path).write_text(text)
             draft.files[path] = staging / path
-        draft.references = [integration.store.ManifestEntry(p, u, 0, u) for p, u in refs]
+        draft.references = [integration.stores.ManifestEntry(p, u, 0, u) for p, u in refs]
         return store.commit(draft)
 
 

@@ -4,8 +4,8 @@ from typing import Any
 
 import dagster as dg
 
-from .config import raw_configuration
-from .store.base import ArtifactVersion
+from ..artifact_configuration import raw_configuration
+from ..stores.base import ArtifactVersion
 
 
 def upstream_name(context: dg.InputContext) -> str | None:

@@ -21,11 +21,12 @@ from typing import Any
 import dagster as dg
 from pydantic import Field, model_validator
 
-from .artifact_io import ArtifactIO, RunOptions
-from .errors import WandbConfigurationError
-from .resource import WandbResource
-from .settings import WandbSettings
-from .store import open_store
+from ..errors import WandbConfigurationError
+from ..resource import WandbResource
+from ..runs import RunOptions
+from ..settings import WandbSettings
+from ..stores import open_store
+from .worker import ArtifactIO
 
 DEFAULT_CACHE_MINUTES = 30 * 24 * 60
 _FIELD_DESCRIPTIONS = {

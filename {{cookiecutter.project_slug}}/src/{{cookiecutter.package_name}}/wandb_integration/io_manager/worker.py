@@ -14,8 +14,7 @@ from typing import Any
 
 import dagster as dg
 
-from . import extra_entries, serialization
-from .config import (
+from ..artifact_configuration import (
     ReadConfig,
     ReadSpec,
     WriteConfig,
@@ -23,31 +22,18 @@ from .config import (
     parse_write_config,
     raw_configuration,
 )
-from .dagster_context import describe, safe, str_version, upstream_name
-from .errors import ArtifactNotFoundError, UnsafeDeserializationError, WandbConfigurationError
+from ..errors import ArtifactNotFoundError, UnsafeDeserializationError, WandbConfigurationError
+from ..runs import RunOptions
+from ..serialization import extra_entries, formats
+from ..serialization.payload import WANDB_OBJECT_KEY, fill_payload, split_by_partition
+from ..settings import WandbSettings
+from ..stores.base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion
+from .context import describe, safe, str_version, upstream_name
 from .naming import artifact_name, is_valid_artifact_name
-from .payload import WANDB_OBJECT_KEY, fill_payload, split_by_partition
-from .settings import WandbSettings
-from .store.base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion
 
 INTEGRATION_NAME = "dagster_wandb"
 INTEGRATION_VERSION = "0.1.0"
 NOT_WRITTEN_KEY = "wandb_artifact_written"
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """The W&B run the IO manager's artifacts belong to (IO manager config)."""
-
-    dagster_run_id: str
-    run_id: str
-    run_name: str
-    run_tags: tuple[str, ...]
-    unpickle_from_other_projects: bool = False
-
-    @property
-    def run_alias(self) -> str:
-        return f"dagster-run-{self.dagster_run_id[:8]}"
 
 
 @dataclass
@@ -213,10 +199,10 @@ class ArtifactIO(dg.IOManager):
             return found
         if spec.get_path is not None:
             return str(self.store.local_path(version, spec.get_path))
-        record = serialization.record_of(version.metadata)
+        record = formats.record_of(version.metadata)
         if record is not None:
             self._check_trusted(version, record, where)
-            return serialization.load(self.store.local_path(version, record["entry"]), record)
+            return formats.load(self.store.local_path(version, record["entry"]), record)
         artifact = self.store.open(version)
         wandb_object = version.metadata.get(WANDB_OBJECT_KEY)
         return artifact.get(wandb_object) if isinstance(wandb_object, str) else artifact
@@ -288,7 +274,7 @@ class ArtifactIO(dg.IOManager):
         return run_dir / "unwritten" / artifact_id.entity / artifact_id.project / artifact_id.name
 
     def _check_trusted(self, version: ArtifactVersion, record: Mapping[str, Any], where: str) -> None:
-        fmt = serialization.FORMATS[record["name"]]
+        fmt = formats.FORMATS[record["name"]]
         own = (version.id.entity, version.id.project) == (self.settings.entity, self.settings.project)
         if fmt.runs_code_on_load and not own and not self.options.unpickle_from_other_projects:
             raise UnsafeDeserializationError(

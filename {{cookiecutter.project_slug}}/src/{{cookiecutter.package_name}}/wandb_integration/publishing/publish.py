@@ -2,7 +2,7 @@
 
 Command (needs ``WANDB_API_KEY``; ``WANDB_BASE_URL`` for a dedicated W&B server)::
 
-    python -m <package>.wandb_integration.publish [--base-dir DIR] [--entity E] [--project P] [--dry-run]
+    python -m <package>.wandb_integration.publishing [--base-dir DIR] [--entity E] [--project P] [--dry-run]
 
 ``--base-dir`` is the IO manager's ``base_dir`` (default ``$DAGSTER_HOME/storage``, the Dagster instance's
 storage folder). ``--entity`` / ``--project`` publish only those local artifacts; ``--dry-run`` lists what
@@ -21,10 +21,10 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from .errors import WandbArtifactsIOManagerError, WandbConfigurationError
+from ..errors import WandbArtifactsIOManagerError, WandbConfigurationError
+from ..settings import WandbSettings
+from ..stores.local import LocalArtifactStore
 from .replay import PublishReport, publish, publish_store
-from .settings import WandbSettings
-from .store.local import LocalArtifactStore
 
 __all__ = ["PublishReport", "main", "make_publish_job", "publish", "publish_offline_artifacts", "publish_store"]
 

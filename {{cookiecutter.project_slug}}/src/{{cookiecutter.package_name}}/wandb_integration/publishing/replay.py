@@ -22,13 +22,12 @@ from typing import Any
 
 from filelock import FileLock
 
-from ._files import read_json, write_json
-from .errors import WandbModeError
-from .resource import wandb_settings
-from .settings import WandbSettings
-from .store.base import ArtifactId, ArtifactVersion
-from .store.local import LocalArtifactStore
-from .store.online import LINEAGE_KEY
+from ..errors import WandbModeError
+from ..settings import WandbSettings, wandb_settings
+from ..stores.base import ArtifactId, ArtifactVersion
+from ..stores.files import read_json, write_json
+from ..stores.local import LocalArtifactStore
+from ..stores.online import LINEAGE_KEY
 
 RECORD = "published.json"
 _FORMAT = 1

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from .digests import file_digest
-from .errors import WandbConfigurationError
-from .store.base import ManifestEntry
+from ..errors import WandbConfigurationError
+from ..stores.base import ManifestEntry
+from ..stores.digests import file_digest
 
 _ADD_FILE_KEYS = {"local_path", "name", "is_tmp", "skip_cache", "policy", "overwrite"}
 _ADD_DIR_KEYS = {"local_path", "name", "skip_cache", "policy", "merge"}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import SerializationError
+from ..errors import SerializationError
 
 SERIALIZATION_KEY = "source_serialization_module"
 

@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import serialization, wandb_objects
-from .config import WriteConfig
-from .errors import WandbConfigurationError
-from .store.base import ArtifactDraft
+from ..artifact_configuration import WriteConfig
+from ..errors import WandbConfigurationError
+from ..stores.base import ArtifactDraft
+from . import formats, wandb_objects
 
 WANDB_OBJECT_KEY = "source_wandb_object"
 
@@ -43,10 +43,8 @@ def fill_payload(
         artifact = wandb_objects.wrap_object(value, draft.id.name, draft.type)
         draft.metadata[WANDB_OBJECT_KEY] = type(value).__name__
     else:
-        fmt = serialization.choose_format(value, config.serialization_module)
-        draft.metadata[serialization.SERIALIZATION_KEY] = serialization.dump(
-            value, fmt, staging, config.serialization_parameters
-        )
+        fmt = formats.choose_format(value, config.serialization_module)
+        draft.metadata[formats.SERIALIZATION_KEY] = formats.dump(value, fmt, staging, config.serialization_parameters)
         draft.files[fmt.entry] = staging / fmt.entry
         return
     files, references = wandb_objects.stage_artifact(artifact, staging)

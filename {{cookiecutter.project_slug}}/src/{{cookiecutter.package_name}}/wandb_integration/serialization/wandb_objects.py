@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .store.base import ManifestEntry
+from ..stores.base import ManifestEntry
 
 
 def is_wandb_artifact(obj: Any) -> bool:

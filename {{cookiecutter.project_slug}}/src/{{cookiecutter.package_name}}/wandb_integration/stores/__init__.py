@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, ManifestEntry
 
 if TYPE_CHECKING:
-    from ..artifact_io import RunOptions
+    from ..runs import RunOptions
     from ..settings import WandbSettings
 
 __all__ = ["ArtifactDraft", "ArtifactId", "ArtifactStore", "ArtifactVersion", "ManifestEntry", "open_store"]

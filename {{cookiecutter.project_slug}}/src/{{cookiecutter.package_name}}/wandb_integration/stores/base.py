@@ -117,11 +117,9 @@ class ArtifactStore(abc.ABC):
         Writers serialize straight into it; ``commit`` moves files from it instead of copying them.
         """
 
+    @abc.abstractmethod
     def open(self, version: ArtifactVersion) -> Any:
         """An object with ``wandb.Artifact``'s reading API for ``version`` (``get``, ``get_entry``, …)."""
-        from ..local_artifact import LocalArtifact
-
-        return LocalArtifact(self, version)
 
     def location(self, version: ArtifactVersion) -> dict[str, str]:
         """Where ``version`` can be seen: a local folder offline, URLs online (Dagster output metadata)."""

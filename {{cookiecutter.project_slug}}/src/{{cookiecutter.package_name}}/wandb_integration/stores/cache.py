@@ -32,8 +32,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from ._files import ScratchArea, ScratchFolder, remove_if_unlocked
-from .errors import ArtifactIntegrityError, WandbConfigurationError
+from ..errors import ArtifactIntegrityError, WandbConfigurationError
+from .files import ScratchArea, ScratchFolder, remove_if_unlocked
 
 DEFAULT_DURATION_MINUTES = 30 * 24 * 60
 _SCHEMA = """

@@ -23,7 +23,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .errors import ArtifactIntegrityError, WandbArtifactsIOManagerError
+from ..errors import ArtifactIntegrityError, WandbArtifactsIOManagerError
 
 _LOCK = ".lock"
 _CHUNK = 1024 * 1024

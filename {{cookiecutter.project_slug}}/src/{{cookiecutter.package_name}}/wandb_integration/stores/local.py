@@ -36,8 +36,6 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .._files import ScratchArea, fsync_dir, hash_file, make_read_only, read_json, remove_tree, write_json
-from ..digests import artifact_digest, file_digest
 from ..errors import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
@@ -46,6 +44,9 @@ from ..errors import (
 )
 from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, ManifestEntry
 from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, version_number
+from .digests import artifact_digest, file_digest
+from .files import ScratchArea, fsync_dir, hash_file, make_read_only, read_json, remove_tree, write_json
+from .local_artifact import LocalArtifact
 from .records import FORMAT, check_index, empty_index, new_manifest, version_from
 
 MODEL_REGISTRY_PROJECT = "wandb-registry-model"
@@ -281,6 +282,9 @@ class LocalArtifactStore(ArtifactStore):
                 f"{where} has digest {version.digest} but its entries add up to {total}; "
                 "its manifest was edited. Restore it from a backup."
             )
+
+    def open(self, version: ArtifactVersion) -> LocalArtifact:
+        return LocalArtifact(self, version)
 
     def version_dir(self, version: ArtifactVersion) -> Path:
         return self._name_dir(version.id) / _VERSIONS / version.version_tag

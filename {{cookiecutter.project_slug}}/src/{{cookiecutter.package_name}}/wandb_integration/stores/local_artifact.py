@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ArtifactNotFoundError
-from .store.base import ArtifactStore, ArtifactVersion
+from ..errors import ArtifactNotFoundError
+from .base import ArtifactStore, ArtifactVersion
 
 
 class LocalEntry:

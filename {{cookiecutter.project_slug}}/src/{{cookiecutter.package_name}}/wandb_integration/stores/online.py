@@ -25,15 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import runs
-from ..cache import ArtifactCache
-from ..digests import file_digest
 from ..errors import ArtifactIntegrityError, ArtifactNotFoundError, WandbConfigurationError
-from ..resource import wandb_settings
-from ..settings import WandbSettings
+from ..settings import WandbSettings, wandb_settings
 from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, ManifestEntry
+from .cache import ArtifactCache
+from .digests import file_digest
 
 if TYPE_CHECKING:
-    from ..artifact_io import RunOptions
+    from ..runs import RunOptions
 
 # Artifact metadata key holding the Dagster lineage (run, step, versions read); W&B has no field for it.
 LINEAGE_KEY = "dagster_lineage"

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..digests import artifact_digest
 from ..errors import ArtifactIntegrityError, WandbConfigurationError
 from .base import ArtifactId, ArtifactVersion, ManifestEntry
+from .digests import artifact_digest
 
 FORMAT = 1
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .config import parse_version
-from .errors import WandbConfigurationError
-from .settings import WandbSettings
-from .store.base import ArtifactId
+from ..artifact_configuration import parse_version
+from ..errors import WandbConfigurationError
+from ..settings import WandbSettings
+from .base import ArtifactId
 
 
 def split_source(source: str, settings: WandbSettings) -> tuple[ArtifactId, int | None, str | None]:
@@ -51,7 +51,7 @@ def link_artifact(
     artifact_id, version, alias = split_source(source, settings)
     target = split_target(target_path, settings)
     if settings.mode == "offline":
-        from .store.local import LocalArtifactStore
+        from .local import LocalArtifactStore
 
         store = LocalArtifactStore(settings.store_dir)
         linked = store.link(store.resolve(artifact_id, version=version, alias=alias), target, list(aliases))
