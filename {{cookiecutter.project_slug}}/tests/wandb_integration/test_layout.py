@@ -32,7 +32,16 @@ def imports_of(module: str) -> set[str]:
     path = MODULES[module]
     package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     targets: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    type_only = {  # `if TYPE_CHECKING:` imports exist for annotations only and never run
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        for child in ast.walk(node)
+    }
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.ImportFrom):
             anchor = package[: len(package) - node.level + 1] if node.level else []
             source = ".".join([*anchor, *(node.module.split(".") if node.module else [])])

@@ -19,11 +19,15 @@ Module map (each layer imports only the ones listed before it)::
     artifact_configuration.py   the wandb_artifact_configuration dict: typed shape and parsing
     stores/                     where versions live
       base.py                   the ArtifactStore interface and the values that cross it
-      local.py                  the embedded offline store (records.py, checks.py: its files and their checks)
+      local.py                  the embedded offline store and its guarantees
+      catalog.py, records.py    an artifact's versions and aliases from its folders; the JSON records
+      staging.py, checks.py     assembling a version before its committing rename; what may be stored
+      verification.py           reads checked against the manifest digests
+      repair.py                 rebuild lost or stale indexes, report damage; deletes nothing
       local_artifact.py         what readers get offline where they would get a wandb.Artifact
       online.py                 W&B through the public SDK; cache.py: its download cache
       registry.py               model registry promotion
-      files.py, digests.py      crash-safe file helpers; W&B-compatible digests
+      files.py, digests.py      crash-safe file helpers, storage errors; W&B-compatible digests
     serialization/              what an output value becomes inside an artifact
       formats.py                Parquet, pickle, dill, cloudpickle, joblib
       payload.py                Artifact, W&B object or serialized object; several partitions' values
@@ -36,6 +40,7 @@ Module map (each layer imports only the ones listed before it)::
       naming.py                 artifact names from asset and partition keys
       context.py                readers of Dagster's input and output contexts
     publishing/                 push offline versions to W&B: publish.py (command, op, job) over replay.py
+    __main__.py                 the commands: python -m <package>.wandb_integration publish | repair
     launch/                     W&B Launch ops
     testing/                    a loopback stand-in of the W&B API for online tests
 
@@ -51,6 +56,7 @@ from .artifact_configuration import SerializationModule, WandbArtifactConfigurat
 from .errors import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
+    ArtifactStorageError,
     SerializationError,
     SharedRunWarning,
     UnsafeDeserializationError,
@@ -67,6 +73,7 @@ wandb_config = wandb_config_resource()
 __all__ = [
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
+    "ArtifactStorageError",
     "SerializationError",
     "SerializationModule",
     "SharedRunWarning",

@@ -23,6 +23,11 @@ class ArtifactIntegrityError(WandbArtifactsIOManagerError):
     """Stored bytes do not match the manifest digest, or a store file is truncated or unreadable."""
 
 
+class ArtifactStorageError(WandbArtifactsIOManagerError):
+    """The store's folder cannot be written: the disk is full, the filesystem is read-only, permission is
+    denied, or a part of the path is a file. Nothing was committed; earlier versions are intact."""
+
+
 class SerializationError(WandbArtifactsIOManagerError):
     """An object could not be written or read with the requested serialization module."""
 

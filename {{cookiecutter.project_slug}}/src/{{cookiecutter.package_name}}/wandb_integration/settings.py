@@ -117,7 +117,7 @@ class WandbSettings:
 
     @property
     def store_dir(self) -> Path:
-        return self.integration_dir / "artifacts"
+        return store_dir_of(self.base_dir)
 
     @property
     def cache_dir(self) -> Path:
@@ -127,6 +127,11 @@ class WandbSettings:
     def runs_dir(self) -> Path:
         """``WANDB_DIR`` for runs the integration or user code opens."""
         return self.integration_dir / "runs"
+
+
+def store_dir_of(base_dir: Path) -> Path:
+    """Where the local artifact store lives under a ``base_dir``."""
+    return base_dir / "wandb" / "artifacts"
 
 
 def default_base_dir(instance_storage_dir: str | None) -> Path:

@@ -147,3 +147,42 @@ def test_bad_settings_and_a_damaged_database_are_clear_errors(base_dir):
         artifact_cache.ArtifactCache(root).get_or_populate(KEY, writer("x"))
     with pytest.raises(integration.WandbConfigurationError, match="cache key ''"):
         artifact_cache.ArtifactCache(base_dir / "c").hold("")
+
+
+def _expire_until_killed(root, after):
+    """Expire everything; SIGKILL this process in the middle, right after the ``after``-th folder moved."""
+    moved = 0
+    real_rename = os.rename
+
+    def rename(source, target):
+        nonlocal moved
+        real_rename(source, target)
+        moved += 1
+        if moved == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    os.rename = rename
+    artifact_cache.ArtifactCache(root).expire(0)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_an_expiry_killed_midway_leaves_every_entry_whole_or_gone(cache):
+    keys = [f"e/p/a{i}:v0" for i in range(60)]
+    for key in keys:
+        cache.get_or_populate(key, writer(key))
+        cache.release(key)
+        age(cache, key, 10**6)
+    killed = multiprocessing.get_context("fork").Process(target=_expire_until_killed, args=(cache.root, 25))
+    killed.start()
+    killed.join(60)
+    assert killed.exitcode == -signal.SIGKILL
+    with sqlite3.connect(cache.root / "cache.sqlite3") as db:
+        rows = dict(db.execute("SELECT key, folder FROM entries").fetchall())
+    assert 0 < len(rows) < len(keys)  # the premise: killed in the middle
+    for key, folder in rows.items():  # no row points to a folder that is gone
+        assert (cache.root / "entries" / folder / "data.csv").read_text() == key
+    downloads = writer("again")
+    for key in keys:
+        path = cache.get_or_populate(key, downloads)
+        assert (path / "data.csv").read_text() == (key if key in rows else "again")
+    assert len(downloads.calls) == len(keys) - len(rows)  # only what was really expired comes again

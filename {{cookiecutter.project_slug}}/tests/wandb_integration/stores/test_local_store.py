@@ -1,12 +1,13 @@
 """The embedded store: versions, aliases, dedupe, verified reads, clear errors, registry links, recovery."""
 
+import json
 import os
 import re
 from datetime import datetime, timedelta
 
 import pytest
 
-from tests._package import integration, local_store, store_base
+from tests._package import digests, integration, local_store, store_base, verification
 
 ArtifactDraft, ArtifactId, ManifestEntry = (
     store_base.ArtifactDraft,
@@ -174,8 +175,8 @@ def test_type_is_fixed_per_artifact_and_metadata_must_be_json(store, files):
 def test_repeated_reads_do_not_rehash(store, files, monkeypatch):
     version = commit(store, files, {"a.txt": b"x" * 10_000})
     calls = []
-    real = local_store.file_digest
-    monkeypatch.setattr(local_store, "file_digest", lambda path: calls.append(path) or real(path))
+    real = verification.file_digest
+    monkeypatch.setattr(verification, "file_digest", lambda path: calls.append(path) or real(path))
     for _ in range(50):
         store.local_path(version, "a.txt")
     assert len(calls) == 0, "the committing store hashed the file while writing it"
@@ -194,29 +195,27 @@ def test_corrupted_file_is_an_integrity_error_naming_file_and_digests(store, fil
         store.local_path(version, "a.txt")
     message = str(info.value)
     assert str(stored) in message and version.entries["a.txt"].digest in message
-    assert local_store.file_digest(stored) in message
+    assert digests.file_digest(stored) in message
     with pytest.raises(integration.ArtifactIntegrityError, match=re.escape(str(stored))):
         store.verify(version)
 
 
-def test_truncated_index_or_manifest_is_a_clear_integrity_error(store, files):
-    version = commit(store, files, {"a.txt": b"x"})
-    index = store.root / "team" / "proj" / "dataset" / "index.json"
-    index.write_bytes(index.read_bytes()[:20])
-    with pytest.raises(
-        integration.ArtifactIntegrityError, match=r"index of artifact 'team/proj/dataset' is truncated"
-    ) as info:
-        store.resolve(DATA)
-    assert str(index) in str(info.value) and isinstance(info.value.__cause__, ValueError)
-    with pytest.raises(integration.ArtifactIntegrityError):
-        commit(store, files, {"a.txt": b"y"})  # never overwrites a damaged index (it would drop versions)
-    manifest = store.version_dir(version) / "manifest.json"
-    index.unlink()
-    other = local_store.LocalArtifactStore(store.root)
-    commit(other, files, {"a.txt": b"x"})
-    manifest.write_text("{")
-    with pytest.raises(integration.ArtifactIntegrityError, match=r"manifest of artifact 'team/proj/dataset:v0'"):
-        local_store.LocalArtifactStore(store.root).resolve(DATA)
+def test_a_truncated_index_is_rebuilt_and_a_truncated_manifest_damages_only_its_version(store, files):
+    for data in (b"0", b"1", b"2"):
+        commit(store, files, {"a.txt": data}, aliases=[f"a{data.decode()}"])
+    name_dir = store.root / "team" / "proj" / "dataset"
+    (name_dir / "index.json").write_bytes((name_dir / "index.json").read_bytes()[:20])
+    fresh = local_store.LocalArtifactStore(store.root)
+    assert [v.version for v in fresh.versions(DATA)] == [0, 1, 2]  # the index is a cache of the folders
+    assert fresh.resolve(DATA, alias="a1").version == 1
+    assert commit(fresh, files, {"a.txt": b"3"}).version == 3  # the writer rebuilds the index for good
+    (name_dir / "versions" / "v1" / "manifest.json").write_text("{")
+    fresh = local_store.LocalArtifactStore(store.root)
+    readable, damaged = fresh.scan(DATA)
+    assert [v.version for v in readable] == [0, 2, 3] and list(damaged) == ["v1"]
+    with pytest.raises(integration.ArtifactIntegrityError, match=r"manifest of artifact 'team/proj/dataset:v1'"):
+        fresh.resolve(DATA, version=1)
+    assert commit(fresh, files, {"a.txt": b"4"}).version == 4  # numbers are never reused
 
 
 def test_link_adds_a_registry_version_sharing_the_files(store, files):
@@ -233,23 +232,33 @@ def test_link_adds_a_registry_version_sharing_the_files(store, files):
     assert store.list_artifacts("team", local_store.MODEL_REGISTRY_PROJECT) == [target]
 
 
-def test_leftovers_of_crashed_writers_are_removed_by_the_next_write(store, files):
+def test_what_crashed_writers_leave_is_swept_or_kept_never_lost(store, files):
     commit(store, files, {"a.txt": b"0"})
     name_dir = store.root / "team" / "proj" / "dataset"
-    # A writer that died after renaming its version into place, before updating the index ...
-    (name_dir / "versions" / "v1" / "files").mkdir(parents=True)
-    (name_dir / "versions" / "v1" / "files" / "half.bin").write_bytes(b"half")
+    # A writer that died after renaming its complete version into place, before updating the index: the
+    # rename committed it, so it is a version (found through its manifest) ...
+    other = local_store.LocalArtifactStore(store.root)
+    committed = commit(other, files, {"a.txt": b"1"})
+    stale = store.catalog(DATA).record()
+    stale["versions"], stale["aliases"] = stale["versions"][:1], {"latest": 0}
+    (name_dir / "index.json").write_text(json.dumps(stale))
+    # ... a folder that is no version (no manifest) is left alone, and numbers skip it ...
+    (name_dir / "versions" / "v2" / "files").mkdir(parents=True)
+    (name_dir / "versions" / "v2" / "files" / "half.bin").write_bytes(b"half")
     (name_dir / "index.json.tmp").write_text("{")
-    # ... and one that died while staging (its lock file is left, unheld).
+    # ... and a writer that died while staging (its lock file is left, unheld) is swept.
     (store.root / ".staging" / "123-dead" / "payload").mkdir(parents=True)
     (store.root / ".staging" / "123-dead.lock").touch()
     (store.root / ".staging" / "456-deadlockonly.lock").touch()
-    assert store.resolve(DATA).version == 0  # leftovers are invisible
-    version = commit(store, files, {"a.txt": b"1"})
-    assert version.version == 1 and list(version.entries) == ["a.txt"]
+    fresh = local_store.LocalArtifactStore(store.root)
+    assert fresh.resolve(DATA).version == committed.version == 1
+    version = commit(fresh, files, {"a.txt": b"3"})
+    assert version.version == 3 and list(version.entries) == ["a.txt"]
+    assert (name_dir / "versions" / "v2" / "files" / "half.bin").read_bytes() == b"half"
+    assert fresh.local_path(fresh.resolve(DATA, version=1), "a.txt").read_bytes() == b"1"
     assert list((store.root / ".staging").iterdir()) == []
     assert not (name_dir / "index.json.tmp").exists()
-    store.verify(version)
+    fresh.verify(version)
 
 
 def test_a_live_writers_staging_dir_is_left_alone(store, files):

@@ -2,7 +2,7 @@
 
 Command (needs ``WANDB_API_KEY``; ``WANDB_BASE_URL`` for a dedicated W&B server)::
 
-    python -m <package>.wandb_integration.publishing [--base-dir DIR] [--entity E] [--project P] [--dry-run]
+    python -m <package>.wandb_integration publish [--base-dir DIR] [--entity E] [--project P] [--dry-run]
 
 ``--base-dir`` is the IO manager's ``base_dir`` (default ``$DAGSTER_HOME/storage``, the Dagster instance's
 storage folder). ``--entity`` / ``--project`` publish only those local artifacts; ``--dry-run`` lists what
@@ -86,7 +86,9 @@ def make_publish_job(name: str = "publish_job", **job_kwargs: object) -> dg.JobD
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Publish local (offline) W&B artifact versions to W&B.")
+    parser = argparse.ArgumentParser(
+        prog="publish", description="Publish local (offline) W&B artifact versions to W&B."
+    )
     home = os.environ.get("DAGSTER_HOME")
     parser.add_argument(
         "--base-dir",
@@ -116,7 +118,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(report.summary())
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -63,7 +63,7 @@ class PublishReport:
 
 def published(store: LocalArtifactStore, artifact_id: ArtifactId) -> dict[str, dict[str, Any]]:
     """The record of ``artifact_id``: local ``vN`` → ``{"remote": W&B version, "aliases": [...]}``."""
-    path = store.root / artifact_id.entity / artifact_id.project / artifact_id.name / RECORD
+    path = store.name_dir(artifact_id) / RECORD
     return read_json(path, f"publish record of '{artifact_id}'", _FORMAT)["versions"] if path.is_file() else {}
 
 
@@ -74,7 +74,7 @@ def _remember(store: LocalArtifactStore, version: ArtifactVersion, done: dict[st
     for other in record.values():  # an alias names one version of a collection, in W&B as locally
         other["aliases"] = [alias for alias in other["aliases"] if alias not in aliases]
     record[version.version_tag] = {**done, "aliases": aliases}
-    path = store.root / version.id.entity / version.id.project / version.id.name / RECORD
+    path = store.name_dir(version.id) / RECORD
     write_json(path, {"format": _FORMAT, "versions": record}, atomic=True)
 
 
@@ -220,7 +220,10 @@ class _Publisher:
         new, moved = [], []
         for artifact_id in artifact_ids:
             record = published(self.store, artifact_id)
-            for version in filter(wanted, self.store.versions(artifact_id)):
+            readable, damaged = self.store.scan(artifact_id)
+            for tag, problem in damaged.items():  # never published as it is; repair or restore it first
+                self.report.skipped[f"{artifact_id}:{tag}"] = problem
+            for version in filter(wanted, readable):
                 done = record.get(version.version_tag)
                 if done is None:
                     new.append(version)

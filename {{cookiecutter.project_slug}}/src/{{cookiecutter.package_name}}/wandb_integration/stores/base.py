@@ -76,12 +76,14 @@ class ArtifactDraft:
     """A version being written: files staged on local disk plus the descriptive fields.
 
     ``files`` maps the path inside the artifact to a local file holding its bytes. The store copies or
-    moves them; a draft is used once.
+    moves them; a draft is used once. ``digests`` holds ``(digest, size)`` of files whose bytes were
+    hashed while they were written, so the store need not read them again.
     """
 
     id: ArtifactId
     type: str
     files: dict[str, Path] = field(default_factory=dict)
+    digests: dict[str, tuple[str, int]] = field(default_factory=dict)
     references: list[ManifestEntry] = field(default_factory=list)
     description: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -114,7 +116,8 @@ class ArtifactStore(abc.ABC):
     def staging_dir(self) -> AbstractContextManager[Path]:
         """A scratch folder on the store's own filesystem, removed on exit.
 
-        Writers serialize straight into it; ``commit`` moves files from it instead of copying them.
+        Writers serialize straight into it, each file at its entry path; ``commit`` then publishes the
+        files where they are (or moves them) instead of copying them.
         """
 
     @abc.abstractmethod

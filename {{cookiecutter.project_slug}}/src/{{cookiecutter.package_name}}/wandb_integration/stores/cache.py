@@ -156,16 +156,23 @@ class ArtifactCache:
     # ------------------------------------------------------------------ internals
     def _remove_unheld(self, where: str, params: tuple[object, ...]) -> list[str]:
         removed: list[str] = []
-        with self._tmp.folder() as trash, self._transaction() as db:
-            # Indexed range scan: only candidates are read, so expiring nothing costs nothing.
-            query = f"SELECT key, folder FROM entries WHERE {where} ORDER BY last_used"
-            for key, folder in db.execute(query, params).fetchall():
-                if key in self._held or self._held_elsewhere(db, key):
-                    continue
-                db.execute("DELETE FROM entries WHERE key = ?", (key,))
-                path = self._entries / folder
-                if path.exists():
-                    os.rename(path, trash / folder)  # a rename is atomic; deleting happens after commit
+        with self._tmp.folder() as trash:
+            with self._transaction() as db:
+                # Indexed range scan: only candidates are read, so expiring nothing costs nothing.
+                query = f"SELECT key, folder FROM entries WHERE {where} ORDER BY last_used"
+                candidates = db.execute(query, params).fetchall()
+            for key, folder in candidates:
+                # The row goes first, in its own transaction, then the folder: a kill between the two leaves
+                # a complete folder without a row (found again by the next hit), never a row without a folder.
+                with self._transaction() as db:
+                    if key in self._held or self._held_elsewhere(db, key):
+                        continue
+                    if db.execute("DELETE FROM entries WHERE key = ? AND folder = ?", (key, folder)).rowcount == 0:
+                        continue  # removed or replaced since the scan
+                with self._transaction() as db:  # a hit in between brought the row back: keep the entry
+                    path = self._entries / folder
+                    if db.execute("SELECT 1 FROM entries WHERE key = ?", (key,)).fetchone() is None and path.exists():
+                        os.rename(path, trash / folder)  # atomic; the trash is deleted after the loop
                 removed.append(key)
                 remove_if_unlocked(self._locks / f"{folder}.lock")  # unless a download of it is running
         return removed

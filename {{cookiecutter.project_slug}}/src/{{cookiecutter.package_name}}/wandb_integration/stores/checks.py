@@ -47,15 +47,25 @@ def check_id(artifact: ArtifactId) -> None:
             )
 
 
+def is_entry_path(path: object) -> bool:
+    """Whether ``path`` is a relative path inside an artifact, like ``data/train.csv`` (so it cannot leave
+    the folder it is joined to)."""
+    if not isinstance(path, str):
+        return False
+    return not (any(part in ("", ".", "..") for part in path.split("/")) or "\\" in path or "\0" in path)
+
+
+ENTRY_PATH_RULE = (
+    "a relative path like 'data/train.csv': no leading '/', no empty, '.' or '..' parts, no backslash or NUL"
+)
+
+
 def check_entry_paths(paths: list[str], artifact: ArtifactId) -> None:
     folders: set[str] = set()
     for path in paths:
-        parts = path.split("/") if isinstance(path, str) else [""]
-        if any(part in ("", ".", "..") for part in parts) or "\\" in path or "\0" in path:
-            raise WandbConfigurationError(
-                f"entry path {path!r} of artifact '{artifact}' is not a relative path like 'data/train.csv'; "
-                "remove empty, '.' and '..' parts and backslashes."
-            )
+        if not is_entry_path(path):
+            raise WandbConfigurationError(f"entry path {path!r} of artifact '{artifact}' is not {ENTRY_PATH_RULE}.")
+        parts = path.split("/")
         folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
     clash = sorted(set(paths) & folders) or sorted(p for p, n in Counter(paths).items() if n > 1)
     if clash:

@@ -9,21 +9,28 @@ dead process and a sweep removes it without waiting on anyone.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import sys
 import uuid
-from collections.abc import Mapping
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
-from ..errors import ArtifactIntegrityError, WandbArtifactsIOManagerError
+from ..errors import (
+    ArtifactIntegrityError,
+    ArtifactStorageError,
+    WandbArtifactsIOManagerError,
+    WandbConfigurationError,
+)
 
 _LOCK = ".lock"
 _CHUNK = 1024 * 1024
@@ -152,16 +159,92 @@ def read_json(path: Path, what: str, format_version: int) -> dict[str, Any]:
     return data
 
 
-def write_json(path: Path, data: Mapping[str, Any], *, atomic: bool) -> None:
-    """Write and fsync; ``atomic`` writes a temp file and renames it over ``path`` (callers hold a lock)."""
+def write_json(path: Path, data: Mapping[str, Any], *, atomic: bool, durable: bool = True) -> None:
+    """Write (and with ``durable`` fsync) ``data``; ``atomic`` writes a temp file and renames it over ``path``
+    (callers hold a lock). Caches that can be rebuilt are written atomically but not durably."""
     target = path.with_name(path.name + ".tmp") if atomic else path
-    with open(target, "w", encoding="utf-8") as handle:
+    with suppress(FileNotFoundError):
+        target.unlink()  # a leftover (or a planted link): never written through
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=1, sort_keys=True)
-        handle.flush()
-        fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            fsync(handle.fileno())
     if atomic:
         os.replace(target, path)
+        if durable:
+            fsync_dir(path.parent)
+
+
+def append_durably(path: Path, data: bytes) -> int:
+    """Append ``data`` to ``path`` and fsync it (and its folder when the file is new); return the new size."""
+    new = not path.exists()
+    with open(path, "ab") as handle:
+        handle.write(data)
+        handle.flush()
+        fsync(handle.fileno())
+        size = handle.tell()
+    if new:
         fsync_dir(path.parent)
+    return size
+
+
+# What an OSError while writing means for the user, and what to do about it.
+_STORAGE_PROBLEMS = {
+    errno.ENOSPC: ("the disk is full", "Free space on that filesystem, or set base_dir to a folder on a larger disk."),
+    errno.EDQUOT: ("the disk quota is used up", "Free space within the quota, or set base_dir to another disk."),
+    errno.EROFS: (
+        "the filesystem is read-only",
+        "Reading still works; to write, give the IO manager (or resource) a writable base_dir.",
+    ),
+    errno.EACCES: (
+        "permission is denied",
+        "Check that the user running Dagster may write there (owner and mode of the folder), or choose "
+        "another base_dir.",
+    ),
+    errno.EPERM: ("the operation is not permitted", "Check the folder's owner and mode, or choose another base_dir."),
+    errno.ENOTDIR: (
+        "a part of the path is a file, not a folder",
+        "base_dir must be a folder: move that file away, or choose another base_dir.",
+    ),
+}
+_ERRNO_IN_TEXT = re.compile(r"\[?errno (\d+)\]?", re.IGNORECASE)
+
+
+def storage_errno(exc: BaseException) -> int | None:
+    """The errno of an OSError that means the store cannot be written, else ``None`` (pyarrow puts it in the
+    message only)."""
+    if not isinstance(exc, OSError):
+        return None
+    code = exc.errno
+    if code is None and (match := _ERRNO_IN_TEXT.search(str(exc))):
+        code = int(match.group(1))
+    return code if code in _STORAGE_PROBLEMS else None
+
+
+@contextmanager
+def storage_errors(what: str, where: Path) -> Iterator[None]:
+    """Turn an OSError that means "cannot write here" into an ``ArtifactStorageError`` about ``what``."""
+    try:
+        yield
+    except OSError as exc:
+        code = storage_errno(exc)
+        if code is None:
+            raise
+        problem, advice = _STORAGE_PROBLEMS[code]
+        path = exc.filename or where
+        raise ArtifactStorageError(
+            f"could not write {what}: {problem} at {path} ({errno.errorcode.get(code, code)}: {os.strerror(code)}). "
+            f"{advice} Nothing was committed; versions written before are intact."
+        ) from exc
+
+
+def check_folder(path: Path, what: str) -> None:
+    """``path`` must be a folder or not exist yet: a file there is a clear configuration error up front."""
+    if path.exists() and not path.is_dir():
+        raise WandbConfigurationError(
+            f"{what} {path} is a file, not a folder; point it at a folder (it is created if missing)."
+        )
 
 
 def fsync(fd: int) -> None:
@@ -179,10 +262,9 @@ def fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def make_read_only(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            os.chmod(path, READ_ONLY)
+def make_read_only(paths: list[Path]) -> None:
+    for path in paths:
+        os.chmod(path, READ_ONLY)
 
 
 def remove_tree(path: Path) -> None:

@@ -4,33 +4,52 @@ On-disk layout (``root`` is ``<base_dir>/wandb/artifacts``)::
 
     <root>/
       .staging/<token>.lock             held by the live process that owns <token>/
-      .staging/<token>/                 a write in progress (or a folder handed out by staging_dir())
+      .staging/<token>/payload/         a version being written: files/ (from staging_dir()) and manifest.json
       <entity>/<project>/<name>/
         .lock                           writers of this name take it (cross-process, filelock)
-        index.json                      versions (number, digest, created_at) and aliases {alias: number}
         versions/v<N>/manifest.json     type, digest, entries {path: digest, size, ref}, description,
-                                        metadata, lineage, created_at
+                                        metadata, lineage, created_at, the aliases it was committed with
         versions/v<N>/files/<entry>     the stored bytes, read-only
+        aliases.jsonl                   alias moves onto versions reused for equal content, one per line
+        index.json                      a cache: versions (number, digest, created_at), aliases, and how
+                                        much of aliases.jsonl it reflects
+        published.json                  what publishing uploaded (publishing/replay.py)
 
 The offline model registry is the same layout under another project, e.g. ``<entity>/wandb-registry-model/
 <collection>``; a linked version hard-links the source's files and records ``linked_from`` in its lineage.
 
-Writing: files are staged under ``.staging`` (same filesystem, so publishing is a rename), hashed, and the
-manifest is written. Then, under the name's lock, the latest version is reused when its digest is equal
-(it gains the new aliases), or the staged folder is renamed to ``versions/v<N>`` and ``index.json`` is
-replaced atomically (temp file, fsync, ``os.replace``). Only the index makes a version visible, so a crash
-at any point leaves no half version. What a crashed writer leaves is removed by the next writer: staging
-folders whose ``.lock`` no live process holds (checked without waiting), and under the name's lock the one
-unindexed ``versions/v<N>`` a writer can leave (it renames only to the next free number). Nothing is
-ever deleted from the index, so readers, which take no lock, never lose a version they resolved.
+Guarantees (tested by ``tests/wandb_integration/stores``, probed from outside as well):
+
+1. A committed version is never deleted or overwritten by the store. A version is committed by one rename
+   of a complete folder (files and manifest written and fsynced first) to ``versions/v<N>``; the store
+   deletes only its own scratch folders under ``.staging`` (when the process that made them is gone) and,
+   inside one, files a draft did not list.
+2. Version numbers are never reused: a new version is numbered above every ``v<N>`` folder present and
+   every number the index knows.
+3. The index is a cache that ``catalog.py`` rebuilds from the manifests and the alias journal when it is
+   missing, unreadable, behind the folders, or restored from an older copy; readers rebuild in memory
+   (a read-only store stays readable), writers under the lock. ``repair()`` (``repair.py``) also writes it
+   back and reports what it cannot explain, deleting nothing.
+4. A read never returns another version's bytes: the manifest's digest must equal the digest the index
+   recorded for that number and the sum of its entries, and each file must match its entry's digest
+   (hashed once per process, then trusted while its size, times and inode are unchanged).
+5. Equal content reuses the latest version only if that version is intact; otherwise the write becomes a
+   new version, so writing a value again repairs a damaged latest.
+6. Readers take no lock and never see a half version; concurrent writers of one name serialize on its lock.
+   What cannot be written (disk full, read-only, permission) is an ``ArtifactStorageError`` naming the
+   artifact and the path; nothing is half committed.
+
+What is not protected: someone with write access to the folder can replace a version folder together
+with its index entry consistently (the digests are not signed), and a version whose folder is deleted is
+gone (reads of it fail, naming it; restore it from a backup).
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import shutil
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,17 +61,21 @@ from ..errors import (
     WandbArtifactsIOManagerError,
     WandbConfigurationError,
 )
+from . import catalog as catalogs
 from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, ManifestEntry
+from .catalog import INDEX, JOURNAL, MANIFEST, VERSIONS, Catalog
 from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, version_number
-from .digests import artifact_digest, file_digest
-from .files import ScratchArea, fsync_dir, hash_file, make_read_only, read_json, remove_tree, write_json
+from .digests import artifact_digest
+from .files import append_durably, fsync_dir, make_read_only, read_json, storage_errors, write_json
 from .local_artifact import LocalArtifact
-from .records import FORMAT, check_index, empty_index, new_manifest, version_from
+from .records import FORMAT, journal_line, new_manifest, version_from
+from .repair import RepairReport, repair_store
+from .staging import FILES, Staging, link_or_copy
+from .verification import Verifier
 
 MODEL_REGISTRY_PROJECT = "wandb-registry-model"
-_INDEX, _MANIFEST, _FILES, _VERSIONS = "index.json", "manifest.json", "files", "versions"
 _STAGING, _LOCK = ".staging", ".lock"
-_Stored = tuple[Path, str, int]  # stored copy, digest, size of a draft file
+log = logging.getLogger(__name__)
 
 
 class LocalArtifactStore(ArtifactStore):
@@ -61,25 +84,15 @@ class LocalArtifactStore(ArtifactStore):
     def __init__(self, root: str | os.PathLike[str], *, lock_timeout: float = 600.0) -> None:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
-        self._scratch = ScratchArea(self.root / _STAGING)
-        self._handed_out: set[Path] = set()
-        # Published manifests never change; a verified file is remembered by a stat signature that any
-        # rewrite changes, so repeated reads of a large file cost one stat, not a re-hash.
-        self._manifests: dict[Path, dict[str, Any]] = {}
-        self._verified: dict[Path, tuple[int, int, int, int, str]] = {}
+        self._staging = Staging(self.root / _STAGING)
+        self._manifests: dict[Path, dict[str, Any]] = {}  # committed manifests never change
+        self._verifier = Verifier()
 
     # ------------------------------------------------------------------ writing
-    @contextmanager
-    def staging_dir(self) -> Iterator[Path]:
-        """A scratch folder on the store's filesystem; ``commit`` moves (not copies) draft files from it."""
-        with self._scratch.folder() as scratch:
-            folder = (scratch / "draft").resolve()
-            folder.mkdir()
-            self._handed_out.add(folder)
-            try:
-                yield folder
-            finally:
-                self._handed_out.discard(folder)
+    def staging_dir(self) -> AbstractContextManager[Path]:
+        """The ``files/`` folder of a version being written: what is written here at its entry path is
+        committed in place (one rename), anything else is moved or copied in."""
+        return self._staging.folder()
 
     def commit(self, draft: ArtifactDraft) -> ArtifactVersion:
         check_id(draft.id)
@@ -87,73 +100,78 @@ class LocalArtifactStore(ArtifactStore):
             raise WandbConfigurationError(f"artifact '{draft.id}' has type {draft.type!r}; give a non-empty type.")
         aliases = check_aliases(draft.aliases)
         check_entry_paths([*draft.files, *(ref.path for ref in draft.references)], draft.id)
-        self._scratch.sweep()
-        with self._scratch.folder() as scratch:
-            files_dir = scratch / "payload" / _FILES
-            entries: dict[str, ManifestEntry] = {}
-            taken: dict[Path, _Stored] = {}
-            for path, source in sorted(draft.files.items()):
-                target = files_dir / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                digest, size = self._take(Path(source), target, taken, draft.id, path)
-                entries[path] = ManifestEntry(path, digest, size)
+        with (
+            storage_errors(f"artifact '{draft.id}'", self.root),
+            self._staging.payload(draft) as (payload, stored, entries),
+        ):
             for ref in draft.references:
                 entries[ref.path] = ManifestEntry(ref.path, ref.digest, ref.size, ref.ref)
-            record = new_manifest(draft.type, entries, draft.description, draft.metadata, draft.lineage, draft.id)
-            return self._publish(draft.id, scratch / "payload", record, aliases)
+            record = new_manifest(
+                draft.type, entries, draft.description, draft.metadata, draft.lineage, draft.id, aliases
+            )
+            make_read_only(stored)
+            write_json(payload / MANIFEST, record, atomic=False)
+            return self._publish(draft.id, payload, record, aliases)
 
     def link(self, version: ArtifactVersion, target: ArtifactId, aliases: Sequence[str] = ()) -> ArtifactVersion:
         """A new version of the registry collection ``target`` sharing ``version``'s files (hard links)."""
         check_id(target)
         checked = check_aliases(aliases)
-        self._scratch.sweep()
-        with self._scratch.folder() as scratch:
-            files_dir = scratch / "payload" / _FILES
-            files_dir.mkdir(parents=True)
+        with storage_errors(f"artifact '{target}'", self.root), self._staging.empty_payload() as payload:
+            files_dir = payload / FILES
             for path, entry in version.entries.items():
                 if entry.ref is None:
                     (files_dir / path).parent.mkdir(parents=True, exist_ok=True)
-                    _link_or_copy(self.local_path(version, path), files_dir / path)
-            lineage = {
-                "linked_from": f"{version.id}:{version.version_tag}",
-                "source_lineage": dict(version.lineage),
-            }
+                    link_or_copy(self.local_path(version, path), files_dir / path)
+                    make_read_only([files_dir / path])  # a copy (where links fail) is read-only too
+            lineage = {"linked_from": f"{version.id}:{version.version_tag}", "source_lineage": dict(version.lineage)}
             record = new_manifest(
-                version.type, dict(version.entries), version.description, version.metadata, lineage, target
+                version.type, dict(version.entries), version.description, version.metadata, lineage, target, checked
             )
-            return self._publish(target, scratch / "payload", record, checked)
-
-    def _take(
-        self, source: Path, target: Path, taken: dict[Path, _Stored], artifact: ArtifactId, path: str
-    ) -> tuple[str, int]:
-        """Move a file out of a ``staging_dir()`` folder, copy any other; return (digest, size).
-
-        Never moved: the caller's own files, and symlinks (the store must hold the bytes, not a link).
-        """
-        resolved = source.resolve()
-        if resolved in taken:  # one source under several entry paths: share the stored bytes
-            stored, digest, size = taken[resolved]
-            _link_or_copy(stored, target)
-            return digest, size
-        if not source.is_file():
-            raise WandbConfigurationError(
-                f"file {str(source)!r} for entry {path!r} of artifact '{artifact}' does not exist or is "
-                "not a regular file; write the file before committing."
-            )
-        if not source.is_symlink() and any(resolved.is_relative_to(folder) for folder in self._handed_out):
-            os.replace(resolved, target)
-            digest, size = hash_file(target)
-        else:
-            digest, size = hash_file(source, target)
-        taken[resolved] = (target, digest, size)
-        return digest, size
+            write_json(payload / MANIFEST, record, atomic=False)
+            return self._publish(target, payload, record, checked)
 
     def _publish(
         self, artifact: ArtifactId, payload: Path, record: dict[str, Any], aliases: list[str]
     ) -> ArtifactVersion:
-        make_read_only(payload / _FILES)
-        write_json(payload / _MANIFEST, record, atomic=False)
-        name_dir = self._name_dir(artifact)
+        name_dir = self.name_dir(artifact)
+        with self.lock(artifact):
+            catalog = self.catalog(artifact) or Catalog(artifact)
+            if catalog.rebuilt:
+                log.warning("rebuilding the index of artifact '%s': %s", artifact, catalog.rebuilt)
+            if catalog.type not in (None, record["type"]):
+                raise WandbConfigurationError(
+                    f"artifact '{artifact}' has type {catalog.type!r}; a version of type {record['type']!r} "
+                    "cannot be added. Use another artifact name or the same type."
+                )
+            latest = catalog.latest
+            if (
+                latest is not None
+                and catalog.versions[latest]["digest"] == record["digest"]
+                and self._intact(artifact, latest, catalog)
+            ):
+                number = latest  # same content as an intact latest: W&B reuses the version
+                if aliases:
+                    catalog.journal_bytes = append_durably(name_dir / JOURNAL, journal_line(number, aliases))
+            else:
+                if not (name_dir / INDEX).exists():  # the index exists before any version folder does
+                    self.write_index(artifact, catalog)
+                number = self._rename_into_place(name_dir / VERSIONS, payload, catalog.floor)
+                catalog.add(number, record["digest"], record["created_at"])
+                self._manifests[name_dir / VERSIONS / f"v{number}"] = record
+                self._remember_hashed(name_dir / VERSIONS / f"v{number}" / FILES, record["entries"])
+            catalog.type = record["type"]
+            catalog.move(aliases, number)
+            try:
+                self.write_index(artifact, catalog)
+            except OSError as exc:  # committed already (rename or journal); readers rebuild the cache
+                log.warning("could not update the index of '%s' (%s); it is rebuilt on the next read", artifact, exc)
+        return self._version(artifact, number, catalog)
+
+    @contextmanager
+    def lock(self, artifact: ArtifactId) -> Iterator[None]:
+        """Hold the write lock of ``artifact`` (writers and repair take it; readers never do)."""
+        name_dir = self.name_dir(artifact)
         name_dir.mkdir(parents=True, exist_ok=True)
         lock = FileLock(name_dir / _LOCK, thread_local=False)
         try:
@@ -164,39 +182,43 @@ class LocalArtifactStore(ArtifactStore):
                 f"'{artifact}'; another live process holds it. Find and stop the stuck writer, then retry."
             ) from exc
         try:
-            index = self._index(artifact, missing_ok=True)
-            versions = index["versions"]
-            stray = name_dir / _VERSIONS / f"v{len(versions)}"
-            if stray.exists():  # renamed but never indexed by a writer that crashed
-                remove_tree(stray)
-            if index["type"] not in (None, record["type"]):
-                raise WandbConfigurationError(
-                    f"artifact '{artifact}' has type {index['type']!r}; a version of type {record['type']!r} "
-                    "cannot be added. Use another artifact name or the same type."
-                )
-            if versions and versions[-1]["digest"] == record["digest"]:
-                number = len(versions) - 1  # same content as latest: W&B reuses the version
-            else:
-                number = len(versions)
-                (name_dir / _VERSIONS).mkdir(exist_ok=True)
-                os.rename(payload, name_dir / _VERSIONS / f"v{number}")
-                fsync_dir(name_dir / _VERSIONS)
-                self._remember_hashed(name_dir / _VERSIONS / f"v{number}" / _FILES, record["entries"])
-                versions.append({"version": number, "digest": record["digest"], "created_at": record["created_at"]})
-            index["type"] = record["type"]
-            index["aliases"].update(dict.fromkeys(["latest", *aliases], number))
-            write_json(name_dir / _INDEX, index, atomic=True)
+            yield
         finally:
             lock.release()
-        return self._version(artifact, number, index)
+
+    def _rename_into_place(self, versions_dir: Path, payload: Path, number: int) -> int:
+        """Commit ``payload`` as the first free ``v<N>`` from ``number`` on (one rename, made durable)."""
+        versions_dir.mkdir(exist_ok=True)
+        for candidate in range(number, number + 1000):
+            try:
+                os.rename(payload, versions_dir / f"v{candidate}")
+            except OSError:
+                if not (versions_dir / f"v{candidate}").exists():
+                    raise  # not a name clash (a disk or permission error): the caller reports it
+                continue  # a folder appeared under that name outside the store: never replace it
+            fsync_dir(versions_dir)
+            return candidate
+        raise WandbArtifactsIOManagerError(f"no free version number in {versions_dir} from v{number} on.")
+
+    def _intact(self, artifact: ArtifactId, number: int, catalog: Catalog) -> bool:
+        """Whether version ``number`` reads back as recorded (files verified), so equal content may reuse it."""
+        try:
+            version = self._version(artifact, number, catalog)
+            for path, entry in version.entries.items():
+                if entry.ref is None:
+                    self.local_path(version, path)
+        except ArtifactIntegrityError as exc:
+            log.warning(
+                "latest version of '%s' is damaged (%s); equal content is written as a new version", artifact, exc
+            )
+            return False
+        return True
 
     def _remember_hashed(self, files_dir: Path, entries: Mapping[str, Any]) -> None:
         """Files hashed while committing count as verified: a read in this process needs no second hash."""
         for entry_path, entry in entries.items():
             if entry["ref"] is None:
-                info = (files_dir / entry_path).stat()
-                signature = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev, entry["digest"])
-                self._verified[files_dir / entry_path] = signature
+                self._verifier.remember(files_dir / entry_path, entry["digest"])
 
     # ------------------------------------------------------------------ reading
     def resolve(
@@ -208,37 +230,50 @@ class LocalArtifactStore(ArtifactStore):
                 "give one of them."
             )
         check_id(artifact_id)
-        index = self._index(artifact_id)
-        count = len(index["versions"])
+        catalog = self._existing(artifact_id)
         if alias is not None and VERSION_TAG.match(alias):
             version, alias = alias, None
         if version is not None:
             number = version_number(version, artifact_id)
-            if not 0 <= number < count:
+            if number not in catalog.versions:
                 raise ArtifactNotFoundError(
-                    f"artifact '{artifact_id}' has no version v{number}; versions: v0 to v{count - 1}."
+                    f"artifact '{artifact_id}' has no version v{number}; versions: {_numbers(catalog)}."
                 )
-            return self._version(artifact_id, number, index)
+            return self._version(artifact_id, number, catalog)
         alias = alias or "latest"
-        if alias not in index["aliases"]:
+        if alias not in catalog.aliases:
             raise ArtifactNotFoundError(
-                f"artifact '{artifact_id}' has no alias {alias!r}; aliases: {', '.join(sorted(index['aliases']))}."
+                f"artifact '{artifact_id}' has no alias {alias!r}; aliases: {', '.join(sorted(catalog.aliases))}."
             )
-        return self._version(artifact_id, index["aliases"][alias], index)
+        return self._version(artifact_id, catalog.aliases[alias], catalog)
 
     def versions(self, artifact_id: ArtifactId) -> list[ArtifactVersion]:
-        """Every version of ``artifact_id``, oldest first."""
+        """Every readable version of ``artifact_id``, oldest first (``scan`` also names the damaged ones)."""
+        return self.scan(artifact_id)[0]
+
+    def scan(self, artifact_id: ArtifactId) -> tuple[list[ArtifactVersion], dict[str, str]]:
+        """The readable versions, and for each damaged one (``vN``) what is wrong; one does not hide the rest."""
         check_id(artifact_id)
-        index = self._index(artifact_id)
-        return [self._version(artifact_id, number, index) for number in range(len(index["versions"]))]
+        catalog = self._existing(artifact_id)
+        readable, damaged = [], {}
+        for number in sorted(catalog.versions):
+            try:
+                readable.append(self._version(artifact_id, number, catalog))
+            except ArtifactIntegrityError as exc:
+                damaged[f"v{number}"] = str(exc)
+        return readable, damaged
 
     def list_artifacts(self, entity: str, project: str) -> list[ArtifactId]:
-        """The artifacts of ``entity/project`` that have at least one version, by name."""
+        """The artifacts of ``entity/project`` that have an index or a version folder, by name."""
         check_id(ArtifactId(entity, project, "_"))  # no path tricks such as '..'
         folder = self.root / entity / project
         if not folder.is_dir():
             return []
-        return [ArtifactId(entity, project, p.name) for p in sorted(folder.iterdir()) if (p / _INDEX).is_file()]
+        return [
+            ArtifactId(entity, project, p.name)
+            for p in sorted(folder.iterdir())
+            if (p / INDEX).is_file() or (p / VERSIONS).is_dir()
+        ]
 
     def local_path(self, version: ArtifactVersion, entry_path: str) -> Path:
         entry = version.entries.get(entry_path)
@@ -252,30 +287,23 @@ class LocalArtifactStore(ArtifactStore):
                 f"entry {entry_path!r} of {where} is a reference to {entry.ref}; its bytes are not stored "
                 "locally. Read it from the reference."
             )
-        path = self.version_dir(version) / _FILES / entry_path
-        try:
-            info = path.stat()
-        except FileNotFoundError as exc:
-            raise ArtifactIntegrityError(
-                f"stored file {path} of {where} is missing; the store was changed by hand. Restore the file "
-                "or write the artifact again."
-            ) from exc
-        signature = (info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev, entry.digest)
-        if self._verified.get(path) != signature:
-            _check_file(path, entry, where)
-            self._verified[path] = signature
-        return path
+        return self._verifier.check(self.version_dir(version) / FILES / entry_path, entry, where)
 
     def verify(self, version: ArtifactVersion) -> None:
-        """Re-hash every stored file of ``version`` (no cache) and check the total digest."""
+        """Re-read the manifest from disk and re-hash every stored file of ``version`` (nothing cached)."""
         where = f"artifact '{version.id}:{version.version_tag}'"
-        self._verified = {p: s for p, s in self._verified.items() if not p.is_relative_to(self.version_dir(version))}
+        folder = self.version_dir(version)
+        self._verifier.forget(folder)
+        self._manifests.pop(folder, None)
+        on_disk = self._manifest(folder, f"manifest of {where}")
+        if on_disk.get("digest") != version.digest:
+            raise ArtifactIntegrityError(
+                f"{where}: the manifest in {folder} now has digest {on_disk.get('digest')}, not {version.digest}; "
+                "the folder was replaced. Restore it from a backup."
+            )
         for entry in version.entries.values():
             if entry.ref is None:
-                path = self.version_dir(version) / _FILES / entry.path
-                if not path.is_file():
-                    raise ArtifactIntegrityError(f"stored file {path} of {where} is missing; restore it.")
-                _check_file(path, entry, where)
+                self._verifier.check(folder / FILES / entry.path, entry, where)
         total = artifact_digest((e.path, e.digest) for e in version.entries.values())
         if total != version.digest:
             raise ArtifactIntegrityError(
@@ -283,52 +311,78 @@ class LocalArtifactStore(ArtifactStore):
                 "its manifest was edited. Restore it from a backup."
             )
 
+    def repair(
+        self,
+        *,
+        entity: str | None = None,
+        project: str | None = None,
+        name: str | None = None,
+        verify_files: bool = True,
+        dry_run: bool = False,
+    ) -> RepairReport:
+        """Rebuild lost or stale indexes and report what is damaged or unexplained; deletes nothing."""
+        return repair_store(self, entity=entity, project=project, name=name, verify_files=verify_files, dry_run=dry_run)
+
+    def version_dir(self, version: ArtifactVersion) -> Path:
+        return self.name_dir(version.id) / VERSIONS / version.version_tag
+
     def open(self, version: ArtifactVersion) -> LocalArtifact:
         return LocalArtifact(self, version)
 
-    def version_dir(self, version: ArtifactVersion) -> Path:
-        return self._name_dir(version.id) / _VERSIONS / version.version_tag
-
     def location(self, version: ArtifactVersion) -> dict[str, str]:
-        return {"wandb_artifact_path": str(self.version_dir(version) / _FILES)}
+        return {"wandb_artifact_path": str(self.version_dir(version) / FILES)}
 
     # ------------------------------------------------------------------ internals
-    def _name_dir(self, artifact: ArtifactId) -> Path:
+    def name_dir(self, artifact: ArtifactId) -> Path:
         return self.root / artifact.entity / artifact.project / artifact.name
 
-    def _index(self, artifact: ArtifactId, missing_ok: bool = False) -> dict[str, Any]:
-        path = self._name_dir(artifact) / _INDEX
-        if path.exists():
-            return check_index(read_json(path, f"index of artifact '{artifact}'", FORMAT), path, artifact)
-        if missing_ok:
-            return empty_index(artifact)
-        names = [a.name for a in self.list_artifacts(artifact.entity, artifact.project)]
-        raise ArtifactNotFoundError(
-            f"artifact '{artifact}' does not exist in the local store {self.root}; artifacts in "
-            f"{artifact.entity}/{artifact.project}: {', '.join(names) or '(none)'}."
-        )
+    def catalog(self, artifact: ArtifactId) -> Catalog | None:
+        """What the version folders of ``artifact`` hold (``None`` if it has none); see ``catalog.py``."""
+        return catalogs.load(self.name_dir(artifact), artifact, self._manifest_or_none)
 
-    def _version(self, artifact: ArtifactId, number: int, index: Mapping[str, Any]) -> ArtifactVersion:
-        folder = self._name_dir(artifact) / _VERSIONS / f"v{number}"
+    def write_index(self, artifact: ArtifactId, catalog: Catalog) -> None:
+        """Replace the index cache of ``artifact`` (under its ``lock``)."""
+        write_json(self.name_dir(artifact) / INDEX, catalog.record(), atomic=True, durable=False)
+
+    def _existing(self, artifact: ArtifactId) -> Catalog:
+        catalog = self.catalog(artifact)
+        if catalog is None or not catalog.versions:
+            names = [a.name for a in self.list_artifacts(artifact.entity, artifact.project)]
+            raise ArtifactNotFoundError(
+                f"artifact '{artifact}' does not exist in the local store {self.root}; artifacts in "
+                f"{artifact.entity}/{artifact.project}: {', '.join(names) or '(none)'}."
+            )
+        return catalog
+
+    def _manifest(self, folder: Path, what: str) -> dict[str, Any]:
         record = self._manifests.get(folder)
         if record is None:
-            record = read_json(folder / _MANIFEST, f"manifest of artifact '{artifact}:v{number}'", FORMAT)
+            record = read_json(folder / MANIFEST, what, FORMAT)
             self._manifests[folder] = record
-        return version_from(artifact, number, index, record, folder)
+        return record
 
+    def _manifest_or_none(self, folder: Path) -> dict[str, Any] | None:
+        try:
+            return self._manifest(folder, "manifest")
+        except ArtifactIntegrityError:
+            return None
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    """Share immutable stored bytes by a hard link; copy where links are not possible."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-
-
-def _check_file(path: Path, entry: ManifestEntry, where: str) -> None:
-    actual = file_digest(path)
-    if actual != entry.digest:
-        raise ArtifactIntegrityError(
-            f"stored file {path} (entry {entry.path!r} of {where}) has digest {actual} but the manifest says "
-            f"{entry.digest}; it was changed or corrupted. Restore it, or write the artifact again."
+    def _version(self, artifact: ArtifactId, number: int, catalog: Catalog) -> ArtifactVersion:
+        folder = self.name_dir(artifact) / VERSIONS / f"v{number}"
+        where = f"artifact '{artifact}:v{number}'"
+        if number in catalog.missing:
+            raise ArtifactIntegrityError(
+                f"{where} is in its index (digest {catalog.versions[number]['digest']}) but its folder {folder} "
+                "is gone; restore it from a backup. The other versions are unaffected."
+            )
+        record = self._manifest(folder, f"manifest of {where}")
+        return version_from(
+            artifact, number, catalog.versions[number]["digest"], catalog.aliases_of(number), record, folder
         )
+
+
+def _numbers(catalog: Catalog) -> str:
+    numbers = sorted(catalog.versions)
+    if numbers == list(range(len(numbers))):
+        return f"v0 to v{numbers[-1]}"
+    return ", ".join(f"v{n}" for n in numbers)

@@ -1,11 +1,20 @@
-"""The local store's JSON records: ``index.json`` (versions and aliases of a name) and ``manifest.json``
-(one immutable version). Built and parsed here; damage is an ``ArtifactIntegrityError`` naming the file.
+"""The local store's JSON records, built and parsed here.
+
+- ``manifest.json``: one immutable version (type, digest, entries, descriptive fields, lineage, and the
+  aliases it was committed with);
+- ``index.json``: a cache of an artifact's versions (number, digest, created_at) and aliases, plus how much
+  of the alias journal it reflects (``journal_bytes``);
+- ``aliases.jsonl``: the alias journal, one line ``{"version": N, "aliases": [...]}`` per write that
+  reused an existing version (equal content) and moved aliases onto it.
+
+A damaged manifest is an ``ArtifactIntegrityError`` naming the file; a damaged index or journal line is
+reported as ``None`` to the caller, which rebuilds from the manifests (see ``catalog.py``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,25 +26,67 @@ from .digests import artifact_digest
 FORMAT = 1
 
 
-def empty_index(artifact: ArtifactId) -> dict[str, Any]:
-    return {"format": FORMAT, "artifact": str(artifact), "type": None, "versions": [], "aliases": {}}
+def index_record(
+    artifact: ArtifactId,
+    type_: str | None,
+    versions: Mapping[int, Mapping[str, Any]],
+    aliases: Mapping[str, int],
+    journal_bytes: int,
+) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "artifact": str(artifact),
+        "type": type_,
+        "versions": [{"version": n, **dict(versions[n])} for n in sorted(versions)],
+        "aliases": dict(sorted(aliases.items())),
+        "journal_bytes": journal_bytes,
+    }
 
 
-def check_index(index: dict[str, Any], path: Path, artifact: ArtifactId) -> dict[str, Any]:
-    """``index`` if its versions are numbered 0..n-1 and every alias points at one of them."""
+def parse_index(data: Any, artifact: ArtifactId) -> dict[str, Any] | None:
+    """The index as ``{"type", "versions": {n: {digest, created_at}}, "aliases", "journal_bytes"}``, or
+    ``None`` when it is not a well-formed index of ``artifact`` (numbers increasing, aliases naming listed
+    versions)."""
     try:
-        count = len(index["versions"])
-        valid = all(v["version"] == n for n, v in enumerate(index["versions"])) and all(
-            isinstance(n, int) and 0 <= n < count for n in index["aliases"].values()
+        if data.get("format") != FORMAT or data.get("artifact", str(artifact)) != str(artifact):
+            return None
+        versions = {
+            v["version"]: {"digest": v["digest"], "created_at": v.get("created_at", "")} for v in data["versions"]
+        }
+        numbers = [v["version"] for v in data["versions"]]
+        aliases = dict(data["aliases"])
+        valid = (
+            all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers)
+            and numbers == sorted(set(numbers))
+            and all(isinstance(v["digest"], str) for v in versions.values())
+            and all(isinstance(a, str) and n in versions for a, n in aliases.items())
         )
-    except (KeyError, TypeError, AttributeError):
-        valid = False
-    if not valid:
-        raise ArtifactIntegrityError(
-            f"index {path} of artifact '{artifact}' is malformed; restore it from a backup, or delete "
-            f"{path.parent} to drop this artifact."
-        )
-    return index
+        journal_bytes = data.get("journal_bytes", 0)
+        if not (valid and isinstance(journal_bytes, int)):
+            return None
+        return {"type": data.get("type"), "versions": versions, "aliases": aliases, "journal_bytes": journal_bytes}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def journal_line(version: int, aliases: Sequence[str]) -> bytes:
+    return (json.dumps({"version": version, "aliases": list(aliases)}) + "\n").encode()
+
+
+def parse_journal(data: bytes) -> tuple[list[tuple[int, list[str]]], int]:
+    """``(version, aliases)`` moves in order, and how many lines could not be read (a torn last line)."""
+    moves, bad = [], 0
+    for line in data.splitlines():
+        try:
+            entry = json.loads(line)
+            version, aliases = entry["version"], entry["aliases"]
+            if isinstance(version, int) and all(isinstance(alias, str) for alias in aliases):
+                moves.append((version, list(aliases)))
+                continue
+        except (ValueError, KeyError, TypeError):
+            pass
+        bad += 1
+    return moves, bad
 
 
 def new_manifest(
@@ -45,6 +96,7 @@ def new_manifest(
     metadata: Any,
     lineage: Any,
     artifact: ArtifactId,
+    aliases: Sequence[str] = (),
 ) -> dict[str, Any]:
     record = {
         "format": FORMAT,
@@ -53,6 +105,8 @@ def new_manifest(
         "description": description,
         "created_at": datetime.now(UTC).isoformat(),
         "entries": {p: {"digest": e.digest, "size": e.size, "ref": e.ref} for p, e in sorted(entries.items())},
+        # So a lost index can be rebuilt with the aliases each version was committed with.
+        "aliases": list(aliases),
     }
     for key, value in (("metadata", metadata), ("lineage", lineage)):
         try:  # a round trip both checks and detaches the caller's dict
@@ -66,18 +120,25 @@ def new_manifest(
 
 
 def version_from(
-    artifact: ArtifactId, number: int, index: Mapping[str, Any], record: Mapping[str, Any], folder: Path
+    artifact: ArtifactId,
+    number: int,
+    indexed_digest: str,
+    aliases: Sequence[str],
+    record: Mapping[str, Any],
+    folder: Path,
 ) -> ArtifactVersion:
-    """The ``ArtifactVersion`` for manifest ``record``, with the aliases ``index`` gives it now."""
-    named = sorted(a for a, n in index["aliases"].items() if n == number and a != "latest")
+    """The ``ArtifactVersion`` for manifest ``record``, checked against the digest the index recorded."""
+    where = f"artifact '{artifact}:v{number}'"
     try:
-        return ArtifactVersion(
+        entries = {p: ManifestEntry(p, e["digest"], e["size"], e.get("ref")) for p, e in record["entries"].items()}
+        digest = record["digest"]
+        version = ArtifactVersion(
             id=artifact,
             version=number,
             type=record["type"],
-            digest=record["digest"],
-            entries={p: ManifestEntry(p, e["digest"], e["size"], e.get("ref")) for p, e in record["entries"].items()},
-            aliases=(("latest",) if index["aliases"].get("latest") == number else ()) + tuple(named),
+            digest=digest,
+            entries=entries,
+            aliases=tuple(aliases),
             description=record.get("description"),
             metadata=record.get("metadata") or {},
             lineage=record.get("lineage") or {},
@@ -86,5 +147,19 @@ def version_from(
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ArtifactIntegrityError(
-            f"manifest in {folder} of artifact '{artifact}:v{number}' is malformed ({exc!r}); restore it from a backup."
+            f"manifest {folder / 'manifest.json'} of {where} is malformed ({exc!r}); restore the version folder "
+            "from a backup."
         ) from exc
+    if digest != indexed_digest:
+        raise ArtifactIntegrityError(
+            f"{where}: its manifest in {folder} has digest {digest} but the index recorded {indexed_digest} for "
+            "this version, so the folder holds another version's content (copied, swapped or restored from "
+            "another backup). Restore the original folder from a backup; the store never changes a version."
+        )
+    total = artifact_digest((e.path, e.digest) for e in entries.values())
+    if total != digest:
+        raise ArtifactIntegrityError(
+            f"{where}: its manifest in {folder} says digest {digest} but its entries add up to {total}, so the "
+            "manifest was edited. Restore the version folder from a backup."
+        )
+    return version

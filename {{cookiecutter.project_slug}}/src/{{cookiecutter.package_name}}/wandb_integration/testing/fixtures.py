@@ -13,7 +13,9 @@ everything on.
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,20 @@ def reset_wandb() -> None:
     wandb.teardown()
 
 
+def build_wandb_models() -> None:
+    """Build wandb's generated pydantic models now, in the calling thread.
+
+    wandb builds them on first use, and pydantic reads each class's source with ``ast.parse`` while doing
+    so. When that happens in one of wandb's own threads during a parse in the test's thread, CPython 3.11
+    before 3.11.8 (gh-106905) can fail either one with "SystemError: AST constructor recursion depth
+    mismatch". Built once up front, nothing is left to build in another thread.
+    """
+    for package in ("wandb.apis._generated", "wandb.sdk.artifacts._generated"):
+        module = importlib.import_module(package)
+        for found in pkgutil.iter_modules(module.__path__):
+            importlib.import_module(f"{package}.{found.name}")
+
+
 @pytest.fixture
 def wandb_server_features() -> str:
     """``"off"`` or ``"on"``; parametrize this name to choose per test."""
@@ -85,6 +101,7 @@ def wandb_server(
     if wandb_server_features not in ("off", "on"):
         raise pytest.UsageError(f"wandb_server_features is {wandb_server_features!r}; use 'off' or 'on'.")
     features = all_server_features() if wandb_server_features == "on" else []
+    build_wandb_models()
     reset_wandb()  # settings loaded by an earlier (offline) test would win over the environment below
     server = FakeWandbServer(entity=ENTITY, org_entity=ORG_ENTITY, features=features).start()
     for name in _CLEARED:

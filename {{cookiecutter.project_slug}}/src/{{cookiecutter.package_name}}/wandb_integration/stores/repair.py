@@ -1,0 +1,120 @@
+"""``repair``: check the local store and bring its indexes up to date; deletes nothing.
+
+Like ``git fsck``, it explains what it finds and changes only what it can rebuild: for each artifact, under
+its write lock, the index is rewritten from the version folders and the alias journal when it is missing,
+unreadable or stale; every version is read back (manifest against the index, with ``verify_files`` every
+file against its digest); anything the store did not make is reported and left where it is. Command::
+
+    python -m <package>.wandb_integration repair [--base-dir DIR] [--entity E] [--project P]
+                                                  [--artifact NAME] [--quick] [--dry-run]
+
+``--base-dir`` is the IO manager's ``base_dir`` (default ``$DAGSTER_HOME/storage``); ``--quick`` skips
+hashing the stored files; ``--dry-run`` reports without rewriting any index. Exit status 0 when nothing is
+damaged or unexplained, 1 otherwise (the report names each path), 2 when there is no store. In Python:
+``LocalArtifactStore(root).repair(...)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from ..errors import ArtifactIntegrityError
+from .base import ArtifactId
+from .catalog import INDEX, JOURNAL, VERSIONS
+from .staging import FILES
+
+if TYPE_CHECKING:
+    from .local import LocalArtifactStore
+
+# What the store (and publishing) keep in an artifact's folder; anything else is not theirs.
+_KNOWN = {INDEX, f"{INDEX}.tmp", JOURNAL, VERSIONS, ".lock", "published.json", "published.json.tmp"}
+
+
+@dataclasses.dataclass
+class RepairReport:
+    """What ``repair`` found; keys are artifacts (``entity/project/name``) or versions (``…:vN``)."""
+
+    artifacts: int = 0
+    rebuilt: dict[str, str] = dataclasses.field(default_factory=dict)  # artifact -> why its index was rewritten
+    damaged: dict[str, str] = dataclasses.field(default_factory=dict)  # version -> what is wrong
+    unexplained: list[str] = dataclasses.field(default_factory=list)  # paths left in place
+
+    @property
+    def clean(self) -> bool:
+        return not self.damaged and not self.unexplained
+
+    def lines(self) -> list[str]:
+        found = [f"rebuilt the index of {artifact}: {why}" for artifact, why in sorted(self.rebuilt.items())]
+        found += [f"damaged {version}: {problem}" for version, problem in sorted(self.damaged.items())]
+        found += [f"unexplained (left in place): {path}" for path in self.unexplained]
+        return found
+
+    def summary(self) -> str:
+        return (
+            f"{self.artifacts} artifact(s) checked: {len(self.rebuilt)} index(es) rebuilt, "
+            f"{len(self.damaged)} damaged version(s), {len(self.unexplained)} unexplained path(s)."
+        )
+
+
+def repair_store(
+    store: LocalArtifactStore,
+    *,
+    entity: str | None = None,
+    project: str | None = None,
+    name: str | None = None,
+    verify_files: bool = True,
+    dry_run: bool = False,
+) -> RepairReport:
+    report = RepairReport()
+    for artifact in artifacts_in(store, entity, project, name):
+        report.artifacts += 1
+        with store.lock(artifact):
+            _repair_one(store, artifact, report, verify_files=verify_files, dry_run=dry_run)
+    return report
+
+
+def artifacts_in(
+    store: LocalArtifactStore, entity: str | None = None, project: str | None = None, name: str | None = None
+) -> list[ArtifactId]:
+    """Every artifact folder of the store (one with an index, a journal or a ``versions/`` folder)."""
+    found = []
+    for name_dir in sorted(store.root.glob("*/*/*")):
+        parts = name_dir.relative_to(store.root).parts
+        if parts[0].startswith(".") or not name_dir.is_dir() or name_dir.is_symlink():
+            continue
+        if any(want is not None and want != part for want, part in zip((entity, project, name), parts, strict=True)):
+            continue
+        if any((name_dir / known).exists() for known in (INDEX, JOURNAL, VERSIONS)):
+            found.append(ArtifactId(*parts))
+    return found
+
+
+def _repair_one(
+    store: LocalArtifactStore, artifact: ArtifactId, report: RepairReport, *, verify_files: bool, dry_run: bool
+) -> None:
+    name_dir = store.name_dir(artifact)
+    catalog = store.catalog(artifact)
+    if catalog is None:
+        return
+    report.unexplained += [str(name_dir / path) for path in catalog.unexplained]
+    report.unexplained += [str(p) for p in sorted(name_dir.iterdir()) if p.name not in _KNOWN]
+    if catalog.rebuilt:
+        report.rebuilt[str(artifact)] = catalog.rebuilt
+        if not dry_run:
+            store.write_index(artifact, catalog)
+    readable, damaged = store.scan(artifact)
+    report.damaged.update({f"{artifact}:{tag}": problem for tag, problem in damaged.items()})
+    for version in readable:
+        files_dir = store.version_dir(version) / FILES
+        listed = {path for path, entry in version.entries.items() if entry.ref is None}
+        report.unexplained += [
+            str(path)
+            for path in sorted(files_dir.rglob("*"))
+            if not path.is_dir() and path.relative_to(files_dir).as_posix() not in listed
+        ]
+        if verify_files:
+            try:
+                store.verify(version)
+            except ArtifactIntegrityError as exc:
+                report.damaged[f"{artifact}:{version.version_tag}"] = str(exc)

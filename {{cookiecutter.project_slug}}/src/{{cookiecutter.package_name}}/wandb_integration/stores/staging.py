@@ -1,0 +1,145 @@
+"""Where a version of the local store is assembled before its one committing rename.
+
+``Staging`` hands out payload folders under ``<root>/.staging`` (``ScratchArea``: each held by its live
+process, swept once the process is gone) and fills a payload from a draft: files already written at their
+entry path of a handed-out folder stay where they are (the common case: the IO manager serializes straight
+into it), files elsewhere in a handed-out folder are moved, the caller's own files are copied. Every stored
+file ends up hashed, fsynced and a regular file (a link is replaced by its bytes).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import WandbConfigurationError
+from .base import ArtifactDraft, ArtifactId, ManifestEntry
+from .files import ScratchArea, fsync, hash_file
+
+FILES = "files"
+_Stored = tuple[Path, str, int]  # stored copy, digest, size of a draft file
+
+
+class Staging:
+    def __init__(self, root: Path) -> None:
+        self._scratch = ScratchArea(root)
+        self._swept = False
+        self._handed_out: dict[Path, Path] = {}  # files folder handed out by folder() -> its payload
+
+    @contextmanager
+    def folder(self) -> Iterator[Path]:
+        """A new payload's empty ``files/`` folder, removed on exit unless committed."""
+        self.sweep_once()
+        with self._scratch.folder() as scratch:
+            files = (scratch / "payload" / FILES).resolve()
+            files.mkdir(parents=True)
+            self._handed_out[files] = files.parent
+            try:
+                yield files
+            finally:
+                self._handed_out.pop(files, None)
+
+    @contextmanager
+    def payload(self, draft: ArtifactDraft) -> Iterator[tuple[Path, list[Path], dict[str, ManifestEntry]]]:
+        """The payload folder holding ``draft``'s files, the stored files, and their manifest entries."""
+        self.sweep_once()
+        sources = {path: Path(source) for path, source in draft.files.items()}
+        entries: dict[str, ManifestEntry] = {}
+        for files_dir, payload in self._handed_out.items():
+            if sources and all(source == files_dir / path for path, source in sources.items()):
+                yield payload, self._keep_in_place(draft, files_dir, entries), entries
+                return
+        with self._scratch.folder() as scratch:
+            (scratch / "payload" / FILES).mkdir(parents=True)
+            yield scratch / "payload", self._take_all(draft, scratch / "payload" / FILES, entries), entries
+
+    @contextmanager
+    def empty_payload(self) -> Iterator[Path]:
+        """A payload folder with an empty ``files/``, for versions assembled by the store itself (links)."""
+        self.sweep_once()
+        with self._scratch.folder() as scratch:
+            (scratch / "payload" / FILES).mkdir(parents=True)
+            yield scratch / "payload"
+
+    def sweep_once(self) -> None:
+        """What dead processes left, removed once per store object (later writes skip the listing)."""
+        if not self._swept:
+            self._scratch.sweep()
+            self._swept = True
+
+    def _keep_in_place(self, draft: ArtifactDraft, files_dir: Path, entries: dict[str, ManifestEntry]) -> list[Path]:
+        """Hash (unless the writer did) and fsync the staged files; drop anything the draft does not list."""
+        for folder, _dirs, names in os.walk(files_dir):
+            for name in names:
+                path = Path(folder) / name
+                if path.relative_to(files_dir).as_posix() not in draft.files:
+                    path.unlink()  # our own scratch folder: a file the draft did not name is no entry
+        stored = []
+        for path in sorted(draft.files):
+            target = files_dir / path
+            if not target.is_file():
+                raise _not_a_file(target, path, draft.id)
+            if not stat.S_ISREG(os.lstat(target).st_mode):  # a link staged here: store the bytes, not the link
+                copy = target.with_name(target.name + ".copy")
+                shutil.copyfile(target, copy)
+                os.replace(copy, target)
+            known = draft.digests.get(path)
+            if known is None:
+                digest, size = hash_file(target)
+            else:
+                digest, size = known
+                with open(target, "rb") as handle:
+                    fsync(handle.fileno())
+            entries[path] = ManifestEntry(path, digest, size)
+            stored.append(target)
+        return stored
+
+    def _take_all(self, draft: ArtifactDraft, files_dir: Path, entries: dict[str, ManifestEntry]) -> list[Path]:
+        taken: dict[Path, _Stored] = {}
+        for path, source in sorted(draft.files.items()):
+            target = files_dir / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest, size = self._take(Path(source), target, taken, draft.id, path)
+            entries[path] = ManifestEntry(path, digest, size)
+        return [stored for stored, _, _ in taken.values()]
+
+    def _take(
+        self, source: Path, target: Path, taken: dict[Path, _Stored], artifact: ArtifactId, path: str
+    ) -> tuple[str, int]:
+        """Move a file out of a handed-out folder, copy any other; return (digest, size).
+
+        Never moved: the caller's own files, and symlinks (the store must hold the bytes, not a link).
+        """
+        resolved = source.resolve()
+        if resolved in taken:  # one source under several entry paths: share the stored bytes
+            stored, digest, size = taken[resolved]
+            link_or_copy(stored, target)
+            return digest, size
+        if not source.is_file():
+            raise _not_a_file(source, path, artifact)
+        if not source.is_symlink() and any(resolved.is_relative_to(folder) for folder in self._handed_out):
+            os.replace(resolved, target)
+            digest, size = hash_file(target)
+        else:
+            digest, size = hash_file(source, target)
+        taken[resolved] = (target, digest, size)
+        return digest, size
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Share immutable stored bytes by a hard link; copy where links are not possible."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _not_a_file(source: Path, path: str, artifact: ArtifactId) -> WandbConfigurationError:
+    return WandbConfigurationError(
+        f"file {str(source)!r} for entry {path!r} of artifact '{artifact}' does not exist or is not a regular "
+        "file; write the file before committing."
+    )

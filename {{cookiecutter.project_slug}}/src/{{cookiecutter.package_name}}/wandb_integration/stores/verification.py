@@ -1,0 +1,53 @@
+"""Verified reads of stored files: bytes checked against the manifest digest before they are handed out.
+
+A file is hashed once per process and then trusted while its stat signature is unchanged: size, mtime,
+ctime, inode and device. Any rewrite changes ctime, which (unlike mtime) cannot be set back, so a file
+edited in place, even with its times restored, is hashed again and caught.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import ArtifactIntegrityError
+from .base import ManifestEntry
+from .digests import file_digest
+
+
+class Verifier:
+    def __init__(self) -> None:
+        self._verified: dict[Path, tuple[Any, ...]] = {}
+
+    def check(self, path: Path, entry: ManifestEntry, where: str) -> Path:
+        """``path`` if its bytes match ``entry``; ``ArtifactIntegrityError`` naming both digests if not."""
+        try:
+            signature = _signature(path, entry.digest)
+        except FileNotFoundError as exc:
+            raise ArtifactIntegrityError(
+                f"stored file {path} of {where} is missing; the store was changed by hand. Restore the version "
+                "folder from a backup; writing the same value again stores it as a new version."
+            ) from exc
+        if self._verified.get(path) != signature:
+            actual = file_digest(path)
+            if actual != entry.digest:
+                raise ArtifactIntegrityError(
+                    f"stored file {path} (entry {entry.path!r} of {where}) has digest {actual} but the manifest "
+                    f"says {entry.digest}; it was changed or corrupted. Restore the version folder from a backup; "
+                    "writing the same value again stores it as a new, intact version."
+                )
+            self._verified[path] = signature
+        return path
+
+    def remember(self, path: Path, digest: str) -> None:
+        """``path`` was hashed while it was written: trust it as verified."""
+        self._verified[path] = _signature(path, digest)
+
+    def forget(self, folder: Path) -> None:
+        """Hash the files under ``folder`` again on their next read."""
+        self._verified = {p: s for p, s in self._verified.items() if not p.is_relative_to(folder)}
+
+
+def _signature(path: Path, digest: str) -> tuple[Any, ...]:
+    info = path.stat()
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev, digest)
