@@ -139,8 +139,14 @@ CASES = [
     (
         "bad dump parameter",
         lambda e: e.write(1, {"serialization_module": {"name": "pickle", "parameters": {"protocoll": 4}}}),
-        Serialization,
-        ["'pickle'", "protocoll"],
+        Config,
+        ["pickle.dump", "'protocoll'"],
+    ),
+    (
+        "pickle protocol out of range",
+        lambda e: e.write(1, {"serialization_module": {"name": "pickle", "parameters": {"protocol": 99}}}),
+        Config,
+        ["protocol 99", "0 to 5"],
     ),
     (
         "unpicklable object",

@@ -71,6 +71,32 @@ def test_pickles_from_another_project_need_an_explicit_opt_in(base_dir, tmp_path
     assert (tmp_path / "PWNED").exists(), "with the opt-in the trusted pickle is loaded"
 
 
+def test_the_trust_rule_as_documented_a_record_in_the_own_project_is_unpickled(base_dir, store, tmp_path):
+    """What the README and serialization/formats.py state: the metadata is not signed, so whoever can write
+    artifacts into the IO manager's own entity/project can make a read unpickle (and so run code). This pins
+    that statement: if the rule changes, the documentation must change with it."""
+    with store.staging_dir() as folder:
+        (folder / "output.pickle").write_bytes(pickle.dumps(Exploit(tmp_path / "RAN")))
+        store.commit(
+            integration.stores.ArtifactDraft(
+                id=ArtifactId(ENTITY, PROJECT, "planted"),
+                type="model",
+                files={"output.pickle": folder / "output.pickle"},
+                metadata={"source_serialization_module": "pickle"},  # written by hand, not by the IO manager
+            )
+        )
+
+    @dg.asset
+    def reader(planted) -> str:
+        return type(planted).__name__
+
+    dg.materialize([dg.AssetSpec("planted"), reader], resources=reader_resources(base_dir))
+    assert (tmp_path / "RAN").exists()
+    formats = import_module(f"{PACKAGE_NAME}.wandb_integration.serialization.formats")
+    for statement in ("not signed", "own entity/project", "runs code"):
+        assert statement in " ".join(formats.__doc__.split())
+
+
 def test_a_forged_serialization_record_cannot_point_outside_the_artifact(base_dir, store):
     with store.staging_dir() as folder:
         (folder / "data.bin").write_bytes(pickle.dumps([1]))

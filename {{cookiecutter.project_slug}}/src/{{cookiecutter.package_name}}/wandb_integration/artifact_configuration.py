@@ -8,6 +8,7 @@ turns the raw dict into frozen values the IO manager uses; every problem raises
 
 from __future__ import annotations
 
+import pickle
 import re
 import warnings
 from collections.abc import Mapping
@@ -197,6 +198,13 @@ def _parse_serialization(value: Any, where: str) -> tuple[str, dict[str, Any]]:
         raise WandbConfigurationError(
             f"{where}: serialization_module parameters must be a dict of keyword arguments, got {parameters!r}."
         )
+    if "protocol" in parameters:
+        protocol = parameters["protocol"]
+        if isinstance(protocol, bool) or not isinstance(protocol, int) or not 0 <= protocol <= pickle.HIGHEST_PROTOCOL:
+            raise WandbConfigurationError(
+                f"{where}: serialization_module {name!r} parameter protocol {protocol!r} is not a pickle protocol; "
+                f"use 0 to {pickle.HIGHEST_PROTOCOL} (the default is {pickle.HIGHEST_PROTOCOL}), or leave it out."
+            )
     return name, dict(parameters)
 
 

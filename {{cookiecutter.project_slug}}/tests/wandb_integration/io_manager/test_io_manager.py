@@ -43,7 +43,7 @@ def test_python_object_round_trip_and_output_metadata(resources, store):
     assert version.type == "dataset"
     assert version.description == "numbers"
     assert set(version.entries) == {"output.pickle"}
-    assert version.metadata["source_serialization_module"]["name"] == "pickle"
+    assert version.metadata["source_serialization_module"] == "pickle"
     meta = output_metadata(result, "numbers")
     assert meta["wandb_artifact_version"] == "v0"
     assert meta["wandb_artifact_digest"] == version.digest
@@ -97,8 +97,15 @@ def test_serialization_modules_with_parameters(resources, store, module, paramet
 
     result = materialize([model, reader], resources)
     assert result.output_for_node("reader") == {"weights": [0.5, 0.25]}
-    record = store.resolve(ids("model")).metadata["source_serialization_module"]
-    assert record == {"name": module, "entry": f"output.{module}", "parameters": parameters}
+    version = store.resolve(ids("model"))
+    assert set(version.entries) == {f"output.{module}"}
+    metadata = version.metadata
+    assert (metadata["source_serialization_module"], metadata["source_serialization_parameters"]) == (
+        module,
+        parameters,
+    )
+    assert metadata["source_pickle_protocol_used"] == parameters.get("protocol", 5)
+    assert (f"source_{module}_version_used" in metadata) == (module != "pickle")
 
 
 def test_wandb_table_output_is_read_back_with_get_and_plainly(resources, store):

@@ -91,7 +91,7 @@ def test_small_graph_writes_reads_and_lineage(online, wandb_server, wandb_reader
     assert collection.aliases_of(artifact.id) == sorted(["golden", "latest", run_alias])
     assert set(artifact.files) == {"output.parquet", "notes.txt"}
     saved = artifact.metadata_dict()
-    assert saved["source_serialization_module"]["name"] == "parquet"
+    assert saved["source_serialization_module"] == "parquet"
     assert saved["dagster_lineage"]["dagster_run_id"] == result.run_id
     meta = metadata_of(result, "table")
     assert (meta["wandb_artifact_id"], meta["wandb_artifact_version"], meta["wandb_mode"]) == (
@@ -203,7 +203,7 @@ def test_example_pipeline_online(online, wandb_server):
         assert {"latest", run_alias} <= set(collection.aliases_of(artifact.id)), name
     model = stored(wandb_server, "trained_model")[1]
     assert set(model.files) == {"output.joblib"}
-    assert model.metadata_dict()["source_serialization_module"]["name"] == "joblib"
+    assert model.metadata_dict()["source_serialization_module"] == "joblib"
     assert "reference" in stored(wandb_server, "dataset_bundle")[0].aliases
     # Reads by get_path, alias and get (the evaluation Table), and the external artifact, all online.
     assert result.output_for_node("evaluation_report").startswith("# Per-class recall")

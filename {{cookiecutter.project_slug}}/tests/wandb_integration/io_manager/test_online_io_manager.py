@@ -47,7 +47,7 @@ def test_assets_round_trip_through_w_and_b_in_one_run_per_step(resources, wandb_
     collection, stored = wandb_server.state.find(fixtures.ENTITY, PROJECT, "table:v0")
     assert {"latest", "golden", f"dagster-run-{result.run_id[:8]}"} <= set(collection.aliases_of(stored.id))
     metadata_on_server = json.loads(stored.metadata) if isinstance(stored.metadata, str) else stored.metadata
-    assert metadata_on_server["source_serialization_module"]["name"] == "parquet"
+    assert metadata_on_server["source_serialization_module"] == "parquet"
 
     wandb_reader_cache()  # the reading step downloads for real, as another process would
     reader = dg.materialize([table, numbers, combined], selection=[combined], resources=resources)

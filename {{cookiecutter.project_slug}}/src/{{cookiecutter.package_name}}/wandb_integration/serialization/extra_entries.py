@@ -3,11 +3,18 @@
 Each item is the keyword dict one would pass to ``wandb.Artifact.add_file`` / ``add_dir`` /
 ``add_reference``. They are applied here, without wandb, so a plain Python output with extra files needs
 no wandb import. Keywords that only tune wandb's upload cache are accepted and have no effect offline.
+
+Every entry name is checked, for all items, before anything is copied: a name that is absolute or
+climbs out with ``..`` is refused, so nothing is ever written outside the artifact. In ``add_dirs``, a
+link to a file inside the folder is stored as that file's bytes; a link that leads out of the folder, or
+to a folder, is refused with the link and its target named (wandb would silently copy the first and skip
+the second).
 """
 
 from __future__ import annotations
 
-import shutil
+import os
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,7 +22,9 @@ from urllib.parse import unquote, urlparse
 
 from ..errors import WandbConfigurationError
 from ..stores.base import ManifestEntry
+from ..stores.checks import ENTRY_PATH_RULE, is_entry_path
 from ..stores.digests import file_digest
+from ..stores.files import hash_file
 
 _ADD_FILE_KEYS = {"local_path", "name", "is_tmp", "skip_cache", "policy", "overwrite"}
 _ADD_DIR_KEYS = {"local_path", "name", "skip_cache", "policy", "merge"}
@@ -32,23 +41,52 @@ def _check(kwargs: Mapping[str, Any], allowed: set[str], required: str, where: s
         raise WandbConfigurationError(f"{where}: {required!r} is required, got {dict(kwargs)!r}.")
 
 
-def add_file(kwargs: Mapping[str, Any], staging_dir: Path, files: dict[str, Path], where: str) -> None:
+def _entry(name: Any, where: str, what: str, given: Any = None) -> str:
+    if not is_entry_path(name):
+        raise WandbConfigurationError(
+            f"{where}: {what} {given or repr(name)} is not {ENTRY_PATH_RULE}; entries are stored inside the artifact."
+        )
+    return name
+
+
+def file_entries(kwargs: Mapping[str, Any], where: str) -> list[tuple[str, Path]]:
     _check(kwargs, _ADD_FILE_KEYS, "local_path", where)
     source = Path(kwargs["local_path"])
     if not source.is_file():
         raise WandbConfigurationError(f"{where}: local_path {str(source)!r} is not a file; check the path.")
-    _stage(source, kwargs.get("name") or source.name, staging_dir, files, where)
+    return [(_entry(kwargs.get("name") or source.name, where, "name"), source)]
 
 
-def add_dir(kwargs: Mapping[str, Any], staging_dir: Path, files: dict[str, Path], where: str) -> None:
+def dir_entries(kwargs: Mapping[str, Any], where: str) -> list[tuple[str, Path]]:
     _check(kwargs, _ADD_DIR_KEYS, "local_path", where)
     source = Path(kwargs["local_path"])
     if not source.is_dir():
         raise WandbConfigurationError(f"{where}: local_path {str(source)!r} is not a directory; check the path.")
     prefix = kwargs.get("name") or ""
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        entry = path.relative_to(source).as_posix()
-        _stage(path, f"{prefix.rstrip('/')}/{entry}" if prefix else entry, staging_dir, files, where)
+    if prefix:
+        prefix = _entry(prefix.rstrip("/"), where, "name", given=repr(prefix))
+    root = source.resolve()
+    found = []
+    for folder, dirs, names in os.walk(source):
+        for name in sorted(dirs):
+            if (Path(folder) / name).is_symlink():
+                link = Path(folder) / name
+                raise WandbConfigurationError(
+                    f"{where}: {str(link)!r} is a link to the folder {str(link.resolve())!r}, which is not "
+                    "followed; add that folder with its own add_dirs entry, or put the folder itself there."
+                )
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                raise WandbConfigurationError(
+                    f"{where}: {str(path)!r} is a link to {str(path.resolve())!r}, outside {str(source)!r}; "
+                    "links out of the folder are refused. Copy the file into the folder, or add it with add_files."
+                )
+            if not path.is_file():
+                continue  # a socket, a fifo, a broken link: nothing to store
+            entry = path.relative_to(source).as_posix()
+            found.append((_entry(f"{prefix}/{entry}" if prefix else entry, where, "entry"), path))
+    return found
 
 
 def add_reference(kwargs: Mapping[str, Any], references: list[ManifestEntry], where: str) -> None:
@@ -59,7 +97,7 @@ def add_reference(kwargs: Mapping[str, Any], references: list[ManifestEntry], wh
         raise WandbConfigurationError(
             f"{where}: reference uri {uri!r} has no supported scheme; use file://, http(s)://, s3://, gs:// or az://."
         )
-    name = kwargs.get("name") or Path(parsed.path).name or parsed.netloc
+    name = _entry(kwargs.get("name") or Path(parsed.path).name or parsed.netloc, where, "name")
     digest, size = uri, 0
     if parsed.scheme == "file" and kwargs.get("checksum", True):
         local = Path(unquote(parsed.path))
@@ -69,20 +107,24 @@ def add_reference(kwargs: Mapping[str, Any], references: list[ManifestEntry], wh
     references.append(ManifestEntry(path=name, digest=digest, size=size, ref=uri))
 
 
-def _stage(source: Path, entry: str, staging_dir: Path, files: dict[str, Path], where: str) -> None:
-    if entry in files:
-        raise WandbConfigurationError(f"{where}: entry {entry!r} is added twice; give one of them another 'name'.")
-    target = staging_dir / entry
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    files[entry] = target
+def apply(config: Any, staging_dir: Path, draft: Any, where: str) -> None:
+    """Apply a ``WriteConfig``'s extra entries to an ``ArtifactDraft`` whose files are staged in ``staging_dir``.
 
-
-def apply(config: Any, staging_dir: Path, files: dict[str, Path], references: list[ManifestEntry], where: str) -> None:
-    """Apply a ``WriteConfig``'s extra entries to a draft's ``files`` and ``references``."""
-    for index, kwargs in enumerate(config.add_files):
-        add_file(kwargs, staging_dir, files, f"{where} add_files[{index}]")
-    for index, kwargs in enumerate(config.add_dirs):
-        add_dir(kwargs, staging_dir, files, f"{where} add_dirs[{index}]")
+    Every name of every item is checked before the first file is copied.
+    """
+    staged: list[tuple[str, Path, str]] = []
+    for key, entries_of in (("add_files", file_entries), ("add_dirs", dir_entries)):
+        for index, kwargs in enumerate(getattr(config, key)):
+            item = f"{where} {key}[{index}]"
+            staged += [(entry, source, item) for entry, source in entries_of(kwargs, item)]
+    counts = Counter(entry for entry, _, _ in staged)
+    for entry, _source, item in staged:
+        if entry in draft.files or counts[entry] > 1:
+            raise WandbConfigurationError(f"{item}: entry {entry!r} is added twice; give one of them another 'name'.")
+    for entry, source, _item in staged:
+        target = staging_dir / entry
+        target.parent.mkdir(parents=True, exist_ok=True)
+        draft.digests[entry] = hash_file(source, copy_to=target)  # hashed while it is copied
+        draft.files[entry] = target
     for index, kwargs in enumerate(config.add_references):
-        add_reference(kwargs, references, f"{where} add_references[{index}]")
+        add_reference(kwargs, draft.references, f"{where} add_references[{index}]")

@@ -1,4 +1,4 @@
-"""How Python objects become artifact files and back: one dispatch table, one record per artifact.
+"""How Python objects become artifact files and back: one dispatch table, the format named in metadata.
 
 - pandas DataFrames are written as Parquet (readable without unpickling, viewable as a table);
 - any other object goes through a pickle-family module: ``pickle`` (default), ``dill``, ``cloudpickle`` or
@@ -6,13 +6,22 @@
 - W&B objects (``wandb.Table``, ``wandb.Image``, …) and ``wandb.Artifact`` outputs are handled by
   ``wandb_objects`` in W&B's own JSON formats.
 
-The format used is recorded in the artifact metadata under ``SERIALIZATION_KEY``; readers take it from
-there and never guess from file names, so a pickle the integration did not write is never unpickled.
+Each format has one fixed entry (``output.parquet``, ``output.pickle``, …). The artifact metadata names the
+format the way dagster-wandb does (``source_serialization_module: "pickle"``, plus
+``source_pickle_protocol_used`` and ``source_<module>_version_used``), so either library reads what the
+other wrote. Readers take the format from the metadata, never from a file name.
+
+What is unpickled (the trust rule, also in the README): the entry of the format that the artifact's
+metadata names, in an artifact of the IO manager's own entity/project (any project with
+``unpickle_from_other_projects=True``). The metadata is not signed: whoever can write artifacts into that
+entity/project (in W&B, or into the local store's folder) can make a read unpickle a file of their choice,
+which runs code. Read artifacts you do not trust with ``get_path``.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import pickle
 import sys
 from collections.abc import Callable, Mapping
@@ -20,42 +29,44 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import SerializationError
+from ..errors import SerializationError, WandbConfigurationError
+from ..stores.digests import DigestingWriter
+from ..stores.files import storage_errno
 
 SERIALIZATION_KEY = "source_serialization_module"
+PARAMETERS_KEY = "source_serialization_parameters"
+PROTOCOL_KEY = "source_pickle_protocol_used"
 
 
-def _pickle_like_dump(module_name: str) -> Callable[[Any, Path, Mapping[str, Any]], None]:
-    def dump(obj: Any, path: Path, parameters: Mapping[str, Any]) -> None:
+def _pickle_like_dump(module_name: str) -> Callable[[Any, DigestingWriter, Mapping[str, Any]], None]:
+    def dump(obj: Any, handle: DigestingWriter, parameters: Mapping[str, Any]) -> None:
         module = _import(module_name)
-        options = {"protocol": pickle.HIGHEST_PROTOCOL, **parameters}
-        with open(path, "wb") as handle:
-            module.dump(obj, handle, **options)
+        _call(module.dump, f"{module_name}.dump", obj, handle, **{"protocol": pickle.HIGHEST_PROTOCOL, **parameters})
 
     return dump
 
 
-def _pickle_like_load(module_name: str) -> Callable[[Path, Mapping[str, Any]], Any]:
-    def load(path: Path, parameters: Mapping[str, Any]) -> Any:
+def _pickle_like_load(module_name: str) -> Callable[[Path], Any]:
+    def load(path: Path) -> Any:
         with open(path, "rb") as handle:
             return _import(module_name).load(handle)
 
     return load
 
 
-def _joblib_dump(obj: Any, path: Path, parameters: Mapping[str, Any]) -> None:
-    _import("joblib").dump(obj, path, **parameters)
+def _joblib_dump(obj: Any, handle: DigestingWriter, parameters: Mapping[str, Any]) -> None:
+    _call(_import("joblib").dump, "joblib.dump", obj, handle, **parameters)
 
 
-def _joblib_load(path: Path, parameters: Mapping[str, Any]) -> Any:
+def _joblib_load(path: Path) -> Any:
     return _import("joblib").load(path)
 
 
-def _parquet_dump(obj: Any, path: Path, parameters: Mapping[str, Any]) -> None:
-    obj.to_parquet(path, **parameters)
+def _parquet_dump(obj: Any, handle: DigestingWriter, parameters: Mapping[str, Any]) -> None:
+    _call(obj.to_parquet, "DataFrame.to_parquet", handle, **parameters)
 
 
-def _parquet_load(path: Path, parameters: Mapping[str, Any]) -> Any:
+def _parquet_load(path: Path) -> Any:
     return _import("pandas").read_parquet(path)
 
 
@@ -63,9 +74,9 @@ def _parquet_load(path: Path, parameters: Mapping[str, Any]) -> Any:
 class Format:
     name: str
     entry: str
-    dump: Callable[[Any, Path, Mapping[str, Any]], None]
-    load: Callable[[Path, Mapping[str, Any]], Any]
-    # Loading a pickle-family file can run arbitrary code: only files the integration wrote are loaded.
+    dump: Callable[[Any, DigestingWriter, Mapping[str, Any]], None]
+    load: Callable[[Path], Any]
+    # Loading a pickle-family file can run arbitrary code: see the trust rule above.
     runs_code_on_load: bool
 
 
@@ -94,6 +105,20 @@ def _import(module_name: str) -> Any:
         ) from exc
 
 
+def _call(function: Callable[..., Any], name: str, *args: Any, **parameters: Any) -> None:
+    """``function(*args, **parameters)``, after checking that it takes those parameters at all."""
+    try:
+        inspect.signature(function).bind(*args, **parameters)
+    except TypeError as exc:
+        raise WandbConfigurationError(
+            f"serialization_module parameters are not accepted by {name}: {exc}; use the keyword arguments of "
+            f"{name} in 'parameters'."
+        ) from exc
+    except ValueError:  # no signature to check against (some builtins): let the call itself decide
+        pass
+    function(*args, **parameters)
+
+
 def is_dataframe(obj: Any) -> bool:
     # Checked through sys.modules so that writing a plain object never imports pandas.
     pandas = sys.modules.get("pandas")
@@ -106,36 +131,61 @@ def choose_format(obj: Any, requested: str | None) -> Format:
     return FORMATS["parquet"] if is_dataframe(obj) else FORMATS["pickle"]
 
 
-def dump(obj: Any, fmt: Format, directory: Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """Write ``obj`` into ``directory`` and return the record to keep in the artifact metadata."""
+def dump(
+    obj: Any, fmt: Format, directory: Path, parameters: Mapping[str, Any]
+) -> tuple[dict[str, Any], tuple[str, int]]:
+    """Write ``obj`` into ``directory``; return the metadata naming the format, and the file's digest and size."""
     _import("pyarrow" if fmt.name == "parquet" else fmt.name)
     path = directory / fmt.entry
     try:
-        fmt.dump(obj, path, parameters)
-    except SerializationError:
+        with DigestingWriter(path) as handle:
+            fmt.dump(obj, handle, parameters)
+    except (SerializationError, WandbConfigurationError):
         raise
     except Exception as exc:
+        if storage_errno(exc) is not None:
+            raise  # the disk, not the object: the IO manager reports it as a storage error
+        other = (
+            "'pickle' to store the frame pickled"
+            if fmt.name == "parquet"
+            else ("'cloudpickle' or 'dill' (they handle lambdas and local classes)")
+        )
         raise SerializationError(
             f"could not serialize {type(obj).__module__}.{type(obj).__qualname__} with {fmt.name!r} "
-            f"({type(exc).__name__}: {exc}); return a picklable value or set serialization_module "
-            "to 'cloudpickle' or 'dill' in wandb_artifact_configuration."
+            f"({type(exc).__name__}: {exc}); return a value {fmt.name} can write, or set serialization_module "
+            f"to {other} in wandb_artifact_configuration."
         ) from exc
-    return {"name": fmt.name, "entry": fmt.entry, "parameters": dict(parameters)}
+    return _metadata(fmt, parameters), (handle.digest, handle.size)
 
 
-def record_of(metadata: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The serialization record an artifact's metadata carries, if the integration wrote one."""
-    record = metadata.get(SERIALIZATION_KEY)
-    if not isinstance(record, Mapping) or record.get("name") not in FORMATS:
-        return None
-    # The entry is fixed by the format: a record naming any other file was not written by this integration.
-    return record if record.get("entry") == FORMATS[record["name"]].entry else None
+def _metadata(fmt: Format, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    metadata: dict[str, Any] = {SERIALIZATION_KEY: fmt.name, PARAMETERS_KEY: dict(parameters)}
+    if fmt.runs_code_on_load:
+        metadata[PROTOCOL_KEY] = parameters.get("protocol", pickle.HIGHEST_PROTOCOL)
+        if fmt.name != "pickle":
+            metadata[f"source_{fmt.name}_version_used"] = str(getattr(_import(fmt.name), "__version__", "unknown"))
+    return metadata
 
 
-def load(path: Path, record: Mapping[str, Any]) -> Any:
-    fmt = FORMATS[record["name"]]
+def format_of(metadata: Mapping[str, Any], entries: Mapping[str, Any]) -> Format | None:
+    """The format ``metadata`` names for an artifact whose entries include that format's file, else ``None``.
+
+    Accepts dagster-wandb's spelling (the module name as a string) and this integration's older record
+    (``{"name", "entry", "parameters"}``), whose entry must be the format's own.
+    """
+    value = metadata.get(SERIALIZATION_KEY)
+    if isinstance(value, Mapping):
+        name = value.get("name")
+        value = (
+            name if isinstance(name, str) and name in FORMATS and value.get("entry") == FORMATS[name].entry else None
+        )
+    fmt = FORMATS.get(value) if isinstance(value, str) else None
+    return fmt if fmt is not None and fmt.entry in entries else None
+
+
+def load(path: Path, fmt: Format) -> Any:
     try:
-        return fmt.load(path, record.get("parameters", {}))
+        return fmt.load(path)
     except SerializationError:
         raise
     except Exception as exc:

@@ -44,12 +44,11 @@ def fill_payload(
         draft.metadata[WANDB_OBJECT_KEY] = type(value).__name__
     else:
         fmt = formats.choose_format(value, config.serialization_module)
-        draft.metadata[formats.SERIALIZATION_KEY] = formats.dump(value, fmt, staging, config.serialization_parameters)
+        metadata, draft.digests[fmt.entry] = formats.dump(value, fmt, staging, config.serialization_parameters)
+        draft.metadata.update(metadata)
         draft.files[fmt.entry] = staging / fmt.entry
         return
-    files, references = wandb_objects.stage_artifact(artifact, staging)
-    draft.files.update(files)
-    draft.references.extend(references)
+    wandb_objects.stage_artifact(artifact, staging, draft, where)
 
 
 def split_by_partition(obj: Any, keys: list[str | None], where: str) -> dict[str | None, Any]:

@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..errors import WandbConfigurationError
 from ..stores.base import ManifestEntry
+from ..stores.checks import ENTRY_PATH_RULE, is_entry_path
+from ..stores.files import hash_file
 
 
 def is_wandb_artifact(obj: Any) -> bool:
@@ -34,18 +37,25 @@ def wrap_object(obj: Any, name: str, artifact_type: str) -> Any:
     return artifact
 
 
-def stage_artifact(artifact: Any, staging_dir: Path) -> tuple[dict[str, Path], list[ManifestEntry]]:
-    """Move (or copy) the files of an unlogged ``wandb.Artifact`` into ``staging_dir``.
+def stage_artifact(artifact: Any, staging_dir: Path, draft: Any, where: str) -> None:
+    """Move (or copy) the files of an unlogged ``wandb.Artifact`` into ``staging_dir`` and onto ``draft``.
 
     wandb keeps its own copies of added files in a staging folder that it never cleans; those are moved,
-    anything else (files added with ``policy="immutable"``) is copied so user files stay untouched.
+    anything else (files added with ``policy="immutable"``) is copied so user files stay untouched. Every
+    entry name is checked first, so nothing lands outside the artifact.
     """
-    files: dict[str, Path] = {}
-    references: list[ManifestEntry] = []
+    entries = dict(artifact.manifest.entries)
+    for path in entries:
+        if not is_entry_path(path):
+            raise WandbConfigurationError(
+                f"{where}: the returned wandb.Artifact has an entry {path!r}; it must be {ENTRY_PATH_RULE}."
+            )
     wandb_staging = _wandb_staging_dir()
-    for path, entry in artifact.manifest.entries.items():
+    for path, entry in entries.items():
         if entry.ref is not None:
-            references.append(ManifestEntry(path=path, digest=str(entry.digest), size=entry.size or 0, ref=entry.ref))
+            draft.references.append(
+                ManifestEntry(path=path, digest=str(entry.digest), size=entry.size or 0, ref=entry.ref)
+            )
             continue
         target = staging_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -53,9 +63,8 @@ def stage_artifact(artifact: Any, staging_dir: Path) -> tuple[dict[str, Path], l
         if wandb_staging is not None and source.is_relative_to(wandb_staging):
             shutil.move(source, target)
         else:
-            shutil.copyfile(source, target)
-        files[path] = target
-    return files, references
+            draft.digests[path] = hash_file(source, copy_to=target)
+        draft.files[path] = target
 
 
 def _wandb_staging_dir() -> Path | None:
