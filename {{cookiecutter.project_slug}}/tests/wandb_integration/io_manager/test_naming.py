@@ -3,6 +3,7 @@
 import itertools
 from importlib import import_module
 
+import dagster as dg
 import pytest
 
 from tests._package import PACKAGE_NAME
@@ -51,3 +52,39 @@ def test_long_names_are_cut_to_the_w_and_b_limit():
     name = naming.artifact_name(["x" * 200])
     assert len(name) <= naming.MAX_NAME_LENGTH
     assert name != naming.artifact_name(["x" * 201])
+
+
+def test_a_key_spelled_like_another_keys_hashed_name_gets_its_own_name():
+    """The attack: partition `a/b` is hashed to `part.a-b-<hash>`; a second key `a-b-<hash>` must not land there."""
+    keys = ["a/b", "x" * 300, "2024-01-02-05:00", "a b", "a|b"]
+    hashed = [naming.artifact_name(["part"], key).removeprefix("part.") for key in keys]
+    names = [naming.artifact_name(["part"], key) for key in [*keys, *hashed]]
+    assert len(set(names)) == len(names), names
+    for name in names:
+        assert naming.is_valid_artifact_name(name)
+
+
+def test_keys_that_only_look_hashed_are_hashed_so_plain_and_hashed_names_never_meet():
+    assert naming.artifact_name(["part"], "batch-1700000000") != "part.batch-1700000000"
+    assert naming.artifact_name(["part"], "batch-17000000") == "part.batch-17000000"  # 8 digits: plain
+    assert naming.artifact_name(["x-0123456789"]) != "x-0123456789"
+
+
+def test_multi_partition_keys_take_dagster_wandbs_name_when_the_dimensions_join_cleanly():
+    colors = dg.StaticPartitionsDefinition(["red", "blue"])
+    days = dg.DailyPartitionsDefinition(start_date="2023-01-01")
+    clean = dg.MultiPartitionsDefinition({"color": colors, "day": days})
+    assert naming.dimensions_join_cleanly(clean)
+    assert naming.artifact_name(["m"], "red|2023-01-02", join_dimensions=True) == "m.red-2023-01-02"
+    # Two dimensions with dashes: 'a-b|c-d' and 'a|b-c-d' would both be 'a-b-c-d'.
+    dashed = dg.StaticPartitionsDefinition(["a-b", "a"])
+    other = dg.StaticPartitionsDefinition(["c-d", "b-c-d"])
+    assert not naming.dimensions_join_cleanly(dg.MultiPartitionsDefinition({"x": dashed, "y": other}))
+    assert not naming.dimensions_join_cleanly(dg.MultiPartitionsDefinition({"d1": days, "d2": days}))
+    tenants = dg.DynamicPartitionsDefinition(name="tenant")  # its keys can hold anything
+    assert not naming.dimensions_join_cleanly(dg.MultiPartitionsDefinition({"day": days, "tenant": tenants}))
+    assert not naming.dimensions_join_cleanly(colors)  # not a multi-partitions definition
+    # Whatever joins cleanly never collides: every key of a clean definition has its own name.
+    keys = clean.get_partition_keys()[:200]
+    names = {naming.artifact_name(["m"], key, join_dimensions=True) for key in keys}
+    assert len(names) == len(keys)

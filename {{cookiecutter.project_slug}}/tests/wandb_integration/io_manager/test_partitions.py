@@ -125,3 +125,27 @@ def test_a_mapping_to_one_partition_still_returns_a_dict(resources):
         [daily_value, previous_day], selection=[previous_day], partition_key="2024-01-02", resources=resources
     )
     assert result.output_for_node("previous_day") == {"2024-01-01": "2024-01-01"}
+
+
+def test_two_partitions_never_share_an_artifact_even_when_one_key_spells_the_others_hashed_name(resources, store):
+    """`a/b` is stored as `part.a-b-<hash>`; a second key spelled exactly `a-b-<hash>` gets its own artifact."""
+    hashed_tail = naming.artifact_name(["part"], "a/b").removeprefix("part.")
+    keys = ["a/b", hashed_tail, "k" * 200, naming.artifact_name(["part"], "k" * 200).removeprefix("part.")]
+    collide = dg.StaticPartitionsDefinition(keys)
+
+    @dg.asset(partitions_def=collide)
+    def part(context: dg.AssetExecutionContext) -> str:
+        return f"value of {context.partition_key}"
+
+    @dg.asset
+    def everything(part: dict) -> dict:
+        return part
+
+    for key in keys:
+        dg.materialize([part], partition_key=key, resources=resources)
+    result = dg.materialize([part, everything], selection=[everything], resources=resources)
+    assert result.output_for_node("everything") == {key: f"value of {key}" for key in keys}
+    artifacts = [a for a in store.list_artifacts(ENTITY, PROJECT) if a.name.startswith("part.")]
+    assert len(artifacts) == len(keys)
+    for artifact in artifacts:  # each artifact holds the versions of exactly one partition
+        assert len({v.lineage["dagster_partition_key"] for v in store.versions(artifact)}) == 1

@@ -14,7 +14,6 @@ Classic (the W&B guide's wiring, unchanged but for the import)::
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +25,7 @@ from ..resource import WandbResource
 from ..runs import RunOptions
 from ..settings import WandbSettings
 from ..stores import open_store
+from ..stores.files import check_folder
 from .worker import ArtifactIO
 
 DEFAULT_CACHE_MINUTES = 30 * 24 * 60
@@ -74,20 +74,14 @@ def build_worker(
         run_tags=tuple(dict.fromkeys([*run_tags, "dagster_wandb"])),
         unpickle_from_other_projects=unpickle_from_other_projects,
     )
-    log_mode_once(context, settings, dagster_run_id)
+    check_folder(settings.base_dir, "base_dir")
+    log_mode(context, settings)
     store = open_store(settings, options, cache_duration_in_minutes)
     return ArtifactIO(settings=settings, store=store, options=options)
 
 
-def log_mode_once(context: dg.InitResourceContext, settings: WandbSettings, dagster_run_id: str) -> None:
-    """Log the resolved mode for the first step of a run only (each step process builds its own worker)."""
-    marker = settings.integration_dir / "runs" / f"{dagster_run_id}.mode"
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        return
-    os.close(fd)
+def log_mode(context: dg.InitResourceContext, settings: WandbSettings) -> None:
+    """One line per step process: the resolved mode, why, and where artifacts go (nothing is written)."""
     if context.log is not None:
         where = settings.store_dir if settings.mode == "offline" else (settings.host or "W&B")
         context.log.info(f"W&B mode: {settings.mode} ({settings.mode_reason}); artifacts go to {where}.")

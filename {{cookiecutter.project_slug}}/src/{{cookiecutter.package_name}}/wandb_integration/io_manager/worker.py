@@ -6,10 +6,8 @@ One worker exists per step process. It talks to an ``ArtifactStore`` (local or W
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -19,6 +17,7 @@ from ..artifact_configuration import (
     ReadSpec,
     WriteConfig,
     parse_read_config,
+    parse_version,
     parse_write_config,
     raw_configuration,
 )
@@ -28,12 +27,13 @@ from ..serialization import extra_entries, formats
 from ..serialization.payload import WANDB_OBJECT_KEY, fill_payload, split_by_partition
 from ..settings import WandbSettings
 from ..stores.base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion
+from ..stores.files import storage_errors
 from .context import describe, safe, str_version, upstream_name
-from .naming import artifact_name, is_valid_artifact_name
+from .naming import is_valid_artifact_name, partition_name
+from .run_outputs import NOT_WRITTEN_KEY, VERSION_KEY, VERSIONS_KEY, RunOutputs, recorded_entry
 
 INTEGRATION_NAME = "dagster_wandb"
 INTEGRATION_VERSION = "0.1.0"
-NOT_WRITTEN_KEY = "wandb_artifact_written"
 
 
 @dataclass
@@ -42,34 +42,52 @@ class ArtifactIO(dg.IOManager):
     store: ArtifactStore
     options: RunOptions
     _used: list[ArtifactVersion] = field(default_factory=list)
+    _run_outputs: RunOutputs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._run_outputs = RunOutputs(self.options.dagster_run_id)
 
     # ---------------------------------------------------------------- writing
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         where = describe(context)
         if obj is None:
-            # Checked before any validation: an op returning nothing needs no artifact name.
+            # Checked before any validation: an op returning nothing needs no artifact name. Reads of it in
+            # this run find the flag in Dagster's record of the output (run_outputs.py) and refuse.
             context.log.warning(f"{where} returned None: no W&B artifact was written.")
-            context.add_output_metadata({NOT_WRITTEN_KEY: False})
-            for artifact_id in self._none_output_ids(context):
-                marker = self._unwritten_marker(artifact_id)
-                marker.parent.mkdir(parents=True, exist_ok=True)
-                marker.touch()
+            self._add_output_metadata(context, {NOT_WRITTEN_KEY: False, **self._unwritten(context, where)})
             return
         config = parse_write_config(raw_configuration(context.definition_metadata, where), where)
-        keys = sorted(context.asset_partition_keys) if context.has_asset_partitions else [None]
+        keys = self._partition_keys(context)
         values = split_by_partition(obj, keys, where)
         versions = {key: self._write(context, config, values[key], key, where) for key in keys}
         if keys == [None]:
-            context.add_output_metadata(self.output_metadata(versions[None]))
+            self._add_output_metadata(context, self.output_metadata(versions[None]))
         else:
-            context.add_output_metadata(
-                {
-                    "wandb_artifact_versions": dg.MetadataValue.json(
-                        {key: self.output_metadata_json(version) for key, version in versions.items()}
-                    ),
-                    **self.run_metadata(),
-                }
+            per_partition = {key: self.output_metadata_json(version) for key, version in versions.items()}
+            self._add_output_metadata(
+                context, {VERSIONS_KEY: dg.MetadataValue.json(per_partition), **self.run_metadata()}
             )
+
+    @staticmethod
+    def _partition_keys(context: dg.OutputContext) -> list[str | None]:
+        return sorted(context.asset_partition_keys) if context.has_asset_partitions else [None]
+
+    def _unwritten(self, context: dg.OutputContext, where: str) -> dict[str, Any]:
+        """Metadata naming the artifacts a None output did not write (none for an op output without a name)."""
+        raw = raw_configuration(context.definition_metadata, where)
+        keys = self._partition_keys(context)
+        if not (context.has_asset_key or isinstance(raw.get("name"), str)):
+            return self.run_metadata()
+        base = context.asset_key.path if context.has_asset_key else [raw["name"]]
+        names = {key: partition_name(context, base, key) if context.has_asset_key or key else base[0] for key in keys}
+        if keys == [None]:
+            return {**self.run_metadata(), "wandb_artifact_name": names[None]}
+        per_partition = {key: {"wandb_artifact_name": name} for key, name in names.items()}
+        return {VERSIONS_KEY: dg.MetadataValue.json(per_partition), **self.run_metadata()}
+
+    def _add_output_metadata(self, context: dg.OutputContext, metadata: dict[str, Any]) -> None:
+        context.add_output_metadata(metadata)
+        self._run_outputs.record(context, metadata)
 
     def _write(
         self,
@@ -80,10 +98,22 @@ class ArtifactIO(dg.IOManager):
         where: str,
     ) -> ArtifactVersion:
         artifact_id = self._output_id(context, config, partition_key, where)
+        with storage_errors(f"artifact '{artifact_id}' ({where})", self.settings.integration_dir):
+            return self._commit(context, config, value, artifact_id, partition_key, where)
+
+    def _commit(
+        self,
+        context: dg.OutputContext,
+        config: WriteConfig,
+        value: Any,
+        artifact_id: ArtifactId,
+        partition_key: str | None,
+        where: str,
+    ) -> ArtifactVersion:
         with self.store.staging_dir() as staging:
             draft = ArtifactDraft(id=artifact_id, type=config.type or "artifact", description=config.description)
             fill_payload(draft, config, value, staging, where, context.log.warning)
-            extra_entries.apply(config, staging, draft.files, draft.references, where)
+            extra_entries.apply(config, staging, draft, where)
             if not draft.files and not draft.references:
                 raise WandbConfigurationError(f"{where}: the artifact {artifact_id} would hold no files; add some.")
             draft.aliases = [*config.aliases, self.options.run_alias]
@@ -96,16 +126,13 @@ class ArtifactIO(dg.IOManager):
                 "wandb_run_id": self.options.run_id,
                 "used": [str_version(version) for version in self._used],
             }
-            version = self.store.commit(draft)
-        # A retried step may have returned None before; this run has the artifact now.
-        self._unwritten_marker(artifact_id).unlink(missing_ok=True)
-        return version
+            return self.store.commit(draft)
 
     def _output_id(
         self, context: dg.OutputContext, config: WriteConfig, partition_key: str | None, where: str
     ) -> ArtifactId:
         if context.has_asset_key:
-            name = artifact_name(context.asset_key.path, partition_key)
+            name = partition_name(context, context.asset_key.path, partition_key)
             if config.name is not None and config.name != name:
                 raise WandbConfigurationError(
                     f"{where}: name {config.name!r} is set but the asset key already names the artifact "
@@ -117,7 +144,7 @@ class ArtifactIO(dg.IOManager):
                 "e.g. Out(metadata={'wandb_artifact_configuration': {'name': 'my_dataset'}})."
             )
         else:
-            name = config.name if partition_key is None else artifact_name([config.name], partition_key)
+            name = config.name if partition_key is None else partition_name(context, [config.name], partition_key)
         if not is_valid_artifact_name(name):
             raise WandbConfigurationError(
                 f"{where}: artifact name {name!r} is not valid for W&B; use letters, digits, '-', '_' and '.'."
@@ -187,7 +214,7 @@ class ArtifactIO(dg.IOManager):
         where: str,
     ) -> Any:
         artifact_id = self._input_id(context, config, partition_key, where)
-        version = self._resolve(artifact_id, spec, where)
+        version = self._resolve(context, artifact_id, spec, partition_key, where)
         self._used.append(version)
         if spec.get is not None:
             found = self.store.open(version).get(spec.get)
@@ -199,10 +226,10 @@ class ArtifactIO(dg.IOManager):
             return found
         if spec.get_path is not None:
             return str(self.store.local_path(version, spec.get_path))
-        record = formats.record_of(version.metadata)
-        if record is not None:
-            self._check_trusted(version, record, where)
-            return formats.load(self.store.local_path(version, record["entry"]), record)
+        fmt = formats.format_of(version.metadata, version.entries)
+        if fmt is not None:
+            self._check_trusted(version, fmt, where)
+            return formats.load(self.store.local_path(version, fmt.entry), fmt)
         artifact = self.store.open(version)
         wandb_object = version.metadata.get(WANDB_OBJECT_KEY)
         return artifact.get(wandb_object) if isinstance(wandb_object, str) else artifact
@@ -223,7 +250,8 @@ class ArtifactIO(dg.IOManager):
             elif len(parts) == 2:
                 project = parts[0]
             base = parts[-1]
-            return ArtifactId(entity, project, base if partition_key is None else artifact_name([base], partition_key))
+            name = base if partition_key is None else partition_name(context, [base], partition_key)
+            return ArtifactId(entity, project, name)
         # An asset input has the key; Dagster's own reloads (``output_for_node``) only give the upstream's.
         upstream = safe(lambda: context.upstream_output)
         asset_key = (
@@ -232,54 +260,38 @@ class ArtifactIO(dg.IOManager):
             else (upstream.asset_key if upstream is not None and upstream.has_asset_key else None)
         )
         if asset_key is not None:
-            return ArtifactId(self.settings.entity, self.settings.project, artifact_name(asset_key.path, partition_key))
+            name = partition_name(context, asset_key.path, partition_key)
+            return ArtifactId(self.settings.entity, self.settings.project, name)
         raise WandbConfigurationError(
             f"{where}: an op input needs a 'name' in wandb_artifact_configuration (the artifact to read), "
             "e.g. In(metadata={'wandb_artifact_configuration': {'name': 'my_dataset'}})."
         )
 
-    def _resolve(self, artifact_id: ArtifactId, spec: ReadSpec, where: str) -> ArtifactVersion:
+    def _resolve(
+        self, context: dg.InputContext, artifact_id: ArtifactId, spec: ReadSpec, partition_key: str | None, where: str
+    ) -> ArtifactVersion:
         if spec.version is not None or spec.alias is not None:
             return self.store.resolve(artifact_id, version=spec.version, alias=spec.alias)
-        # Default: the version an upstream step wrote in this Dagster run, else latest; never an older
-        # version when upstream returned None in this run.
-        if self._unwritten_marker(artifact_id).exists():
+        # Default: the version the upstream step wrote in this Dagster run, else latest; never an older
+        # version when the upstream returned None in this run.
+        recorded = self._run_outputs.upstream(context)
+        entry = recorded_entry(recorded, artifact_id, partition_key) if recorded is not None else None
+        if entry is not None and recorded.get(NOT_WRITTEN_KEY) is False:
             raise ArtifactNotFoundError(
                 f"{where}: upstream returned None in this run, so no artifact {artifact_id} was written; "
                 "return a value upstream, or read an older version with 'version' or 'alias'."
             )
-        try:
-            ours = self.store.resolve(artifact_id, alias=self.options.run_alias)
-        except ArtifactNotFoundError:
+        tag = entry.get(VERSION_KEY) if entry is not None else None
+        if not tag:
             return self.store.resolve(artifact_id)
-        if ours.lineage.get("dagster_run_id") == self.options.dagster_run_id:
-            return ours
-        return self.store.resolve(artifact_id)
+        return self.store.resolve(artifact_id, version=parse_version(tag, where))
 
-    def _none_output_ids(self, context: dg.OutputContext) -> list[ArtifactId]:
-        """The artifacts a None output would have written (none for an op output without a name)."""
-        raw = raw_configuration(context.definition_metadata, describe(context))
-        keys = sorted(context.asset_partition_keys) if context.has_asset_partitions else [None]
-        if context.has_asset_key:
-            names = [artifact_name(context.asset_key.path, key) for key in keys]
-        elif isinstance(raw.get("name"), str):
-            names = [raw["name"] if key is None else artifact_name([raw["name"]], key) for key in keys]
-        else:
-            names = []
-        return [ArtifactId(self.settings.entity, self.settings.project, name) for name in names]
-
-    def _unwritten_marker(self, artifact_id: ArtifactId) -> Path:
-        """Marks an artifact whose upstream returned None in this run (a stat on read, no event-log query)."""
-        run_dir = self.settings.integration_dir / "runs" / self.options.dagster_run_id
-        return run_dir / "unwritten" / artifact_id.entity / artifact_id.project / artifact_id.name
-
-    def _check_trusted(self, version: ArtifactVersion, record: Mapping[str, Any], where: str) -> None:
-        fmt = formats.FORMATS[record["name"]]
+    def _check_trusted(self, version: ArtifactVersion, fmt: formats.Format, where: str) -> None:
         own = (version.id.entity, version.id.project) == (self.settings.entity, self.settings.project)
         if fmt.runs_code_on_load and not own and not self.options.unpickle_from_other_projects:
             raise UnsafeDeserializationError(
                 f"{where}: {version.id}:{version.version_tag} comes from {version.id.entity}/{version.id.project}, "
-                f"not {self.settings.entity}/{self.settings.project}; unpickling its {record['entry']} could run "
+                f"not {self.settings.entity}/{self.settings.project}; unpickling its {fmt.entry} could run "
                 "code. Read it with get_path, or set unpickle_from_other_projects=True on the IO manager if you "
                 "trust that project."
             )
