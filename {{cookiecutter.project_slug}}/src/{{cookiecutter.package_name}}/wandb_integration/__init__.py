@@ -9,7 +9,7 @@ Public names: ``WandbResource`` and ``WandbArtifactsIOManager`` (Pythonic config
 Modes: ``auto`` (default) is online when an API key is configured or ``WANDB_API_KEY`` is set, else
 offline; ``WANDB_MODE=offline`` in the environment always means offline. Offline, artifacts live in a local
 versioned store that behaves like W&B Artifacts; nothing touches the network and wandb is imported only
-when a W&B object (``Table``, ``Image``, ``Artifact``) is involved.
+when a W&B object (``Table``, ``Image``, ``Artifact``) is involved or a whole artifact is read.
 
 Module map (each layer imports only the ones listed before it)::
 

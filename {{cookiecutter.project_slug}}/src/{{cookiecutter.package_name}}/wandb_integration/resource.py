@@ -10,6 +10,7 @@ Nothing here imports wandb or reads the environment at import time.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
@@ -17,7 +18,10 @@ import dagster as dg
 from pydantic import Field, PrivateAttr, model_validator
 
 from . import runs
-from .settings import WandbSettings, check_entity, check_project, default_base_dir, wandb_settings
+from .errors import WandbModeError
+from .settings import WandbSettings, check_entity, check_project, default_base_dir, resolve_mode, wandb_settings
+
+CLASSIC_KEYS = ("sdk", "api", "host")
 
 
 class WandbResource(dg.ConfigurableResource):
@@ -90,6 +94,38 @@ class WandbResource(dg.ConfigurableResource):
         import wandb
 
         return wandb
+
+    def api(self) -> Any:
+        """A ``wandb.Api`` with this resource's key and host (nothing written to ``~/.netrc``); needs online."""
+        mode, reason = resolve_mode(self.mode, self.api_key)
+        key = self.api_key or os.environ.get("WANDB_API_KEY")
+        if mode == "offline" or not key:
+            raise WandbModeError(
+                f"a W&B API client needs W&B online, but the mode is {mode} ({reason}); set WANDB_API_KEY "
+                "(and unset WANDB_MODE=offline), or keep to what works offline (the IO manager, run())."
+            )
+        return self.sdk.Api(api_key=key, overrides={"base_url": self.host} if self.host else None)
+
+    # dagster-wandb's classic resource was the dict {"sdk": wandb, "api": Api, "host": host}; code that
+    # indexes it keeps working. Each value is made on access, so loading definitions imports nothing. (No
+    # keys(): dict(resource), which Dagster calls, must keep iterating the config fields.)
+    def __getitem__(self, key: str) -> Any:
+        if key == "sdk":
+            return self.sdk
+        if key == "api":
+            return self.api()
+        if key == "host":
+            return self.host or os.environ.get("WANDB_BASE_URL") or self.sdk.Settings().base_url
+        raise KeyError(
+            f"{key!r}: the W&B resource offers {', '.join(map(repr, CLASSIC_KEYS))} as dagster-wandb did, "
+            "and its methods (run(), link_artifact(), settings())."
+        )
+
+    def __contains__(self, key: object) -> bool:
+        return key in CLASSIC_KEYS
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in CLASSIC_KEYS else default
 
     @contextlib.contextmanager
     def run(

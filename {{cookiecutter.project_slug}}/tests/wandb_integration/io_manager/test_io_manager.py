@@ -118,8 +118,8 @@ def test_wandb_table_output_is_read_back_with_get_and_plainly(resources, store):
         return scores.data
 
     @dg.asset(deps=[scores], ins={"scores": dg.AssetIn()})
-    def plain(scores) -> list:
-        return scores.columns
+    def plain(scores: wandb.Artifact) -> list:  # the Artifact, as dagster-wandb gives it; the object via get
+        return scores.get("Table").columns
 
     result = materialize([scores, by_get, plain], resources)
     assert result.output_for_node("by_get") == [["a", 0.5], ["b", 0.75]]

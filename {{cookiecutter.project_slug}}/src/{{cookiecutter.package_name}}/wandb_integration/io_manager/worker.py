@@ -24,7 +24,8 @@ from ..artifact_configuration import (
 from ..errors import ArtifactNotFoundError, UnsafeDeserializationError, WandbConfigurationError
 from ..runs import RunOptions
 from ..serialization import extra_entries, formats
-from ..serialization.payload import WANDB_OBJECT_KEY, fill_payload, split_by_partition
+from ..serialization.payload import fill_payload, split_by_partition
+from ..serialization.wandb_objects import is_wandb_artifact
 from ..settings import WandbSettings
 from ..stores.base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion
 from ..stores.files import storage_errors
@@ -70,7 +71,11 @@ class ArtifactIO(dg.IOManager):
 
     @staticmethod
     def _partition_keys(context: dg.OutputContext) -> list[str | None]:
-        return sorted(context.asset_partition_keys) if context.has_asset_partitions else [None]
+        if context.has_asset_partitions:
+            return sorted(context.asset_partition_keys)
+        if not context.has_asset_key and context.has_partition_key:  # an op in a partitioned job
+            return [context.partition_key]
+        return [None]
 
     def _unwritten(self, context: dg.OutputContext, where: str) -> dict[str, Any]:
         """Metadata naming the artifacts a None output did not write (none for an op output without a name)."""
@@ -97,7 +102,7 @@ class ArtifactIO(dg.IOManager):
         partition_key: str | None,
         where: str,
     ) -> ArtifactVersion:
-        artifact_id = self._output_id(context, config, partition_key, where)
+        artifact_id = self._output_id(context, config, value, partition_key, where)
         with storage_errors(f"artifact '{artifact_id}' ({where})", self.settings.integration_dir):
             return self._commit(context, config, value, artifact_id, partition_key, where)
 
@@ -112,10 +117,8 @@ class ArtifactIO(dg.IOManager):
     ) -> ArtifactVersion:
         with self.store.staging_dir() as staging:
             draft = ArtifactDraft(id=artifact_id, type=config.type or "artifact", description=config.description)
-            fill_payload(draft, config, value, staging, where, context.log.warning)
-            extra_entries.apply(config, staging, draft, where)
-            if not draft.files and not draft.references:
-                raise WandbConfigurationError(f"{where}: the artifact {artifact_id} would hold no files; add some.")
+            fill_payload(draft, config, value, staging, where)
+            extra_entries.apply(config, staging, draft, where)  # no files at all is fine: W&B logs those too
             draft.aliases = [*config.aliases, self.options.run_alias]
             draft.metadata.update(self._integration_metadata())
             draft.lineage = {
@@ -129,8 +132,9 @@ class ArtifactIO(dg.IOManager):
             return self.store.commit(draft)
 
     def _output_id(
-        self, context: dg.OutputContext, config: WriteConfig, partition_key: str | None, where: str
+        self, context: dg.OutputContext, config: WriteConfig, value: Any, partition_key: str | None, where: str
     ) -> ArtifactId:
+        own = value.name.split(":")[0] if is_wandb_artifact(value) else None  # a returned Artifact names itself
         if context.has_asset_key:
             name = partition_name(context, context.asset_key.path, partition_key)
             if config.name is not None and config.name != name:
@@ -138,13 +142,22 @@ class ArtifactIO(dg.IOManager):
                     f"{where}: name {config.name!r} is set but the asset key already names the artifact "
                     f"{name!r}; remove 'name' from wandb_artifact_configuration."
                 )
-        elif config.name is None:
-            raise WandbConfigurationError(
-                f"{where}: an op output needs a 'name' in wandb_artifact_configuration, "
-                "e.g. Out(metadata={'wandb_artifact_configuration': {'name': 'my_dataset'}})."
-            )
+            if own is not None and own != partition_name(context, context.asset_key.path, None):
+                context.log.warning(f"{where}: the returned wandb.Artifact is named {own!r}; it is stored as {name!r}.")
         else:
-            name = config.name if partition_key is None else partition_name(context, [config.name], partition_key)
+            if own is not None and config.name is not None and config.name != own:
+                raise WandbConfigurationError(
+                    f"{where}: name {config.name!r} is set but the returned wandb.Artifact is named {own!r}; "
+                    "remove 'name' from wandb_artifact_configuration (the Artifact names itself), or rename one."
+                )
+            base = config.name or own
+            if base is None:
+                raise WandbConfigurationError(
+                    f"{where}: an op output needs a 'name' in wandb_artifact_configuration, "
+                    "e.g. Out(metadata={'wandb_artifact_configuration': {'name': 'my_dataset'}}), "
+                    "or must return a wandb.Artifact (which carries its name)."
+                )
+            name = base if partition_key is None else partition_name(context, [base], partition_key)
         if not is_valid_artifact_name(name):
             raise WandbConfigurationError(
                 f"{where}: artifact name {name!r} is not valid for W&B; use letters, digits, '-', '_' and '.'."
@@ -203,7 +216,9 @@ class ArtifactIO(dg.IOManager):
                 key: self._read(context, config, config.for_partition(key), key, where)
                 for key in context.asset_partition_keys
             }
-        return self._read(context, config, config.spec, None, where)
+        # An op input in a partitioned job reads what the op upstream wrote for this run's partition.
+        op_partition = context.partition_key if not context.has_asset_key and context.has_partition_key else None
+        return self._read(context, config, config.spec, op_partition, where)
 
     def _read(
         self,
@@ -230,9 +245,7 @@ class ArtifactIO(dg.IOManager):
         if fmt is not None:
             self._check_trusted(version, fmt, where)
             return formats.load(self.store.local_path(version, fmt.entry), fmt)
-        artifact = self.store.open(version)
-        wandb_object = version.metadata.get(WANDB_OBJECT_KEY)
-        return artifact.get(wandb_object) if isinstance(wandb_object, str) else artifact
+        return self.store.open(version)  # also when it holds a W&B object: read that with get, as upstream
 
     def _input_id(
         self, context: dg.InputContext, config: ReadConfig, partition_key: str | None, where: str

@@ -2,7 +2,7 @@
 serialized Python object, plus the split of several partitions' values.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +11,6 @@ from ..errors import WandbConfigurationError
 from ..stores.base import ArtifactDraft
 from . import formats, wandb_objects
 
-WANDB_OBJECT_KEY = "source_wandb_object"
-
 
 def fill_payload(
     draft: ArtifactDraft,
@@ -20,7 +18,6 @@ def fill_payload(
     value: Any,
     staging: Path,
     where: str,
-    warn: Callable[[str], None],
 ) -> None:
     if wandb_objects.is_wandb_artifact(value):
         if config.type is not None:
@@ -33,15 +30,12 @@ def fill_payload(
                 f"{where}: description is set both in the configuration and on the returned wandb.Artifact; "
                 "keep one of them."
             )
-        if value.name != draft.id.name:
-            warn(f"{where}: the returned wandb.Artifact is named {value.name!r}; it is stored as {draft.id.name!r}.")
         draft.type = value.type
         draft.description = config.description or value.description
         draft.metadata.update(value.metadata or {})
         artifact = value
     elif wandb_objects.is_wandb_object(value):
         artifact = wandb_objects.wrap_object(value, draft.id.name, draft.type)
-        draft.metadata[WANDB_OBJECT_KEY] = type(value).__name__
     else:
         fmt = formats.choose_format(value, config.serialization_module)
         metadata, draft.digests[fmt.entry] = formats.dump(value, fmt, staging, config.serialization_parameters)

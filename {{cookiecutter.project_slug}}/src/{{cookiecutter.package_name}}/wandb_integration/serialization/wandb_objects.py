@@ -59,7 +59,8 @@ def stage_artifact(artifact: Any, staging_dir: Path, draft: Any, where: str) -> 
             continue
         target = staging_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        source = Path(entry.local_path)
+        # A logged Artifact passed on (read, then returned) has no local copies: get them the public way.
+        source = Path(entry.local_path) if entry.local_path else Path(artifact.get_entry(path).download())
         if wandb_staging is not None and source.is_relative_to(wandb_staging):
             shutil.move(source, target)
         else:

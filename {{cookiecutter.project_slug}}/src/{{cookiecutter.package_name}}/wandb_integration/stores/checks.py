@@ -82,3 +82,14 @@ def version_number(version: int | str, artifact: ArtifactId) -> int:
     if match is None and not (isinstance(version, str) and version.isdigit()):
         raise WandbConfigurationError(f"version {version!r} of artifact '{artifact}' is not like 'v3' or 3.")
     return int(match.group(1) if match else version)
+
+
+def parse_target_path(target_path: str, default_entity: str) -> ArtifactId:
+    """A registry link target ``[entity/]project/collection`` (W&B's ``target_path``) as an ``ArtifactId``."""
+    parts = target_path.split("/") if isinstance(target_path, str) else []
+    if len(parts) not in (2, 3) or not all(parts) or ":" in target_path:
+        raise WandbConfigurationError(
+            f"target_path {target_path!r} is not '[entity/]registry-project/collection', "
+            "e.g. 'wandb-registry-model/wine-classifier'."
+        )
+    return ArtifactId(parts[0] if len(parts) == 3 else default_entity, parts[-2], parts[-1])

@@ -67,7 +67,6 @@ from .catalog import INDEX, JOURNAL, MANIFEST, VERSIONS, Catalog
 from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, version_number
 from .digests import artifact_digest
 from .files import append_durably, fsync_dir, make_read_only, read_json, storage_errors, write_json
-from .local_artifact import LocalArtifact
 from .records import FORMAT, journal_line, new_manifest, version_from
 from .repair import RepairReport, repair_store
 from .staging import FILES, Staging, link_or_copy
@@ -326,7 +325,10 @@ class LocalArtifactStore(ArtifactStore):
     def version_dir(self, version: ArtifactVersion) -> Path:
         return self.name_dir(version.id) / VERSIONS / version.version_tag
 
-    def open(self, version: ArtifactVersion) -> LocalArtifact:
+    def open(self, version: ArtifactVersion) -> Any:
+        """The ``wandb.Artifact`` of ``version`` (a ``LocalArtifact``); imports wandb on first use."""
+        from .local_artifact import LocalArtifact
+
         return LocalArtifact(self, version)
 
     def location(self, version: ArtifactVersion) -> dict[str, str]:

@@ -1,19 +1,32 @@
-"""``LocalArtifact``: what readers get offline where they would get a ``wandb.Artifact`` online.
+"""``LocalArtifact``: a ``wandb.Artifact`` backed by one committed version of the local store.
 
-It offers the parts of ``wandb.Artifact`` that reading code uses, backed by one committed version of the
-local store. Files are verified against the manifest before they are handed out.
+Offline, a whole-artifact read returns one, so code typed ``wandb.Artifact`` (Dagster checks the type of an
+annotated input) gets exactly that type, and code written for W&B keeps working without a server: the
+descriptive attributes (``name`` is ``name:vN``, ``version``, ``aliases``, ``type``, ``description``,
+``metadata``, ``digest``, ``size``, ``manifest.entries``, ``created_at``), ``get`` (W&B objects, rebuilt
+from their JSON entry), ``get_entry(path).download()``, ``download(root=None)``, ``file()``, ``verify()`` and
+``link()`` (into the local registry). Every file is verified against the manifest before it is handed out.
+What only a W&B server has (``used_by``, ``logged_by``, ``files``, ``collection``, ``save``, ``delete``,
+``unlink``) raises ``WandbModeError`` saying so.
+
+Importing this module imports wandb: the local store imports it only when a whole artifact is read.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import ArtifactNotFoundError
+import wandb
+from wandb.data_types import WBValue
+
+from ..errors import ArtifactIntegrityError, ArtifactNotFoundError, WandbModeError
 from .base import ArtifactStore, ArtifactVersion
+from .checks import parse_target_path
+from .digests import file_digest
 
 
 class LocalEntry:
@@ -21,14 +34,11 @@ class LocalEntry:
 
     def __init__(self, artifact: LocalArtifact, path: str) -> None:
         self._artifact = artifact
-        self.path = path
-        entry = artifact._version.entries[path]
-        self.digest = entry.digest
-        self.size = entry.size
-        self.ref = entry.ref
+        entry = artifact.stored_version.entries[path]
+        self.path, self.digest, self.size, self.ref = path, entry.digest, entry.size, entry.ref
 
-    def download(self, root: str | None = None) -> str:
-        source = self._artifact._store.local_path(self._artifact._version, self.path)
+    def download(self, root: str | None = None, skip_cache: bool | None = None) -> str:
+        source = self._artifact.local_file(self.path)
         if root is None:
             return str(source)
         target = Path(root) / self.path
@@ -36,116 +46,206 @@ class LocalEntry:
         shutil.copyfile(source, target)
         return str(target)
 
+    def parent_artifact(self) -> LocalArtifact:
+        return self._artifact
+
     def __repr__(self) -> str:
         return f"LocalEntry({self.path!r}, digest={self.digest!r}, size={self.size})"
 
 
-class LocalArtifact:
-    """A read-only view of one stored version with ``wandb.Artifact``'s reading API."""
+class LocalManifest:
+    """The manifest of a stored version: ``entries`` by path, ``digest()`` and ``size()``, as wandb's has."""
 
-    def __init__(self, store: ArtifactStore, version: ArtifactVersion) -> None:
-        self._store = store
-        self._version = version
+    def __init__(self, artifact: LocalArtifact) -> None:
+        self._version = artifact.stored_version
+        self.entries = {path: LocalEntry(artifact, path) for path in self._version.entries}
 
-    # Descriptive attributes, spelled as on wandb.Artifact.
-    @property
-    def name(self) -> str:
-        return self._version.qualified_name
-
-    @property
-    def qualified_name(self) -> str:
-        return f"{self._version.id.entity}/{self._version.id.project}/{self.name}"
-
-    @property
-    def entity(self) -> str:
-        return self._version.id.entity
-
-    @property
-    def project(self) -> str:
-        return self._version.id.project
-
-    @property
-    def version(self) -> str:
-        return self._version.version_tag
-
-    @property
-    def type(self) -> str:
-        return self._version.type
-
-    @property
-    def description(self) -> str | None:
-        return self._version.description
-
-    @property
-    def metadata(self) -> Mapping[str, Any]:
-        return dict(self._version.metadata)
-
-    @property
-    def aliases(self) -> list[str]:
-        return list(self._version.aliases)
-
-    @property
     def digest(self) -> str:
         return self._version.digest
 
-    @property
     def size(self) -> int:
         return self._version.size
 
+
+class LocalArtifact(wandb.Artifact):
+    """A committed local version, read-only, offering ``wandb.Artifact``'s reading API."""
+
+    def __init__(self, store: ArtifactStore, version: ArtifactVersion) -> None:
+        # The name and type given here are placeholders: the properties below answer from the version.
+        super().__init__("local", "local")
+        self._store = store
+        self._stored = version
+        self.finalize()  # read-only: wandb's add_file & co. refuse a finalized artifact
+
+    # What a logged artifact has, answered from the stored version.
+    def is_draft(self) -> bool:
+        return False
+
+    @property
+    def state(self) -> str:
+        return "COMMITTED"
+
+    @property
+    def id(self) -> str | None:
+        return None
+
+    @property
+    def name(self) -> str:
+        return self._stored.qualified_name
+
+    @property
+    def source_name(self) -> str:
+        return self._stored.qualified_name
+
+    @property
+    def entity(self) -> str:
+        return self._stored.id.entity
+
+    @property
+    def project(self) -> str:
+        return self._stored.id.project
+
+    @property
+    def version(self) -> str:
+        return self._stored.version_tag
+
+    @property
+    def source_version(self) -> str:
+        return self._stored.version_tag
+
+    @property
+    def aliases(self) -> list[str]:
+        return list(self._stored.aliases)
+
+    @property
+    def type(self) -> str:
+        return self._stored.type
+
+    @property
+    def description(self) -> str | None:
+        return self._stored.description
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self._stored.metadata)
+
+    @property
+    def digest(self) -> str:
+        return self._stored.digest
+
+    @property
+    def size(self) -> int:
+        return self._stored.size
+
+    @property
+    def created_at(self) -> str:
+        return self._stored.created_at
+
+    @property
+    def url(self) -> str:
+        return self._store.location(self._stored)["wandb_artifact_path"]
+
+    @property
+    def manifest(self) -> LocalManifest:  # type: ignore[override]
+        return LocalManifest(self)
+
     @property
     def stored_version(self) -> ArtifactVersion:
-        return self._version
+        return self._stored
 
-    def _entry_path(self, path: str) -> str:
-        if path not in self._version.entries:
+    # Reading.
+    def local_file(self, path: str) -> Path:
+        """The verified local file of entry ``path``."""
+        return self._store.local_path(self._stored, path)
+
+    def get_entry(self, name: str) -> LocalEntry:
+        if name not in self._stored.entries:
             raise ArtifactNotFoundError(
-                f"artifact {self.qualified_name} has no entry {path!r}; "
-                f"entries: {', '.join(sorted(self._version.entries)) or '(none)'}."
+                f"artifact {self.qualified_name} has no entry {name!r}; "
+                f"entries: {', '.join(sorted(self._stored.entries)) or '(none)'}."
             )
-        return path
-
-    def get_entry(self, path: str) -> LocalEntry:
-        return LocalEntry(self, self._entry_path(path))
+        return LocalEntry(self, name)
 
     get_path = get_entry
 
-    def download(self, root: str | None = None) -> str:
-        """Without ``root``: the version's own (read-only) folder of verified files; with it, a copy there."""
+    def get(self, name: str) -> Any:
+        """The W&B object added under ``name`` (e.g. ``"Table"``), rebuilt from its JSON entry; ``None`` if
+        there is none (as ``wandb.Artifact.get``)."""
+        for wb_class in WBValue.type_mapping().values():
+            path = wb_class.with_suffix(name)
+            if path in self._stored.entries:
+                with open(self.local_file(path)) as handle:
+                    return wb_class.from_json(json.load(handle), self)
+        return None
+
+    def download(self, root: str | None = None, *args: Any, **kwargs: Any) -> str:
+        """Without ``root``: the version's own folder of verified, read-only files; with it, a copy there."""
+        stored = [path for path, entry in self._stored.entries.items() if entry.ref is None]
         if root is None:
-            paths = [self._store.local_path(self._version, path) for path in self._stored_entries()]
-            if not paths:
-                raise ArtifactNotFoundError(f"artifact {self.qualified_name} has no stored files to download.")
-            return str(_common_root(paths, self._stored_entries()))
-        for path in self._stored_entries():
+            for path in stored:
+                self.local_file(path)
+            return str(self._store.location(self._stored)["wandb_artifact_path"])
+        for path in stored:
             LocalEntry(self, path).download(root)
         return str(root)
 
-    def _stored_entries(self) -> list[str]:
-        return [path for path, entry in self._version.entries.items() if entry.ref is None]
+    def file(self, root: str | None = None) -> str:
+        stored = [path for path, entry in self._stored.entries.items() if entry.ref is None]
+        if len(stored) != 1:
+            raise ArtifactNotFoundError(
+                f"artifact {self.qualified_name} holds {len(stored)} stored files; file() needs exactly one "
+                "(use get_entry(path).download())."
+            )
+        return LocalEntry(self, stored[0]).download(root)
 
     def verify(self, root: str | None = None) -> None:
-        for path in self._stored_entries():
-            self._store.local_path(self._version, path)
+        """Re-hash the stored files (or, with ``root``, the files downloaded there) against the manifest."""
+        if root is None:
+            self._store.verify(self._stored)
+            return
+        for path, entry in self._stored.entries.items():
+            if entry.ref is None and file_digest(Path(root) / path) != entry.digest:
+                raise ArtifactIntegrityError(
+                    f"{Path(root) / path} does not match entry {path!r} of {self.qualified_name} ({entry.digest})."
+                )
 
-    def get(self, name: str) -> Any:
-        """The W&B object added under ``name`` (e.g. ``"Table"``), rebuilt from its JSON entry."""
-        from wandb.data_types import WBValue  # W&B objects need wandb; plain reads never import it
+    def wait(self, timeout: int | None = None) -> LocalArtifact:
+        return self
 
-        for wb_class in WBValue.type_mapping().values():
-            path = wb_class.with_suffix(name)
-            if path in self._version.entries:
-                with open(self._store.local_path(self._version, path)) as handle:
-                    return wb_class.from_json(json.load(handle), self)
-        raise ArtifactNotFoundError(
-            f"artifact {self.qualified_name} has no W&B object named {name!r}; "
-            f"entries: {', '.join(sorted(self._version.entries)) or '(none)'}."
+    def link(self, target_path: str, aliases: Iterable[str] | None = None) -> LocalArtifact:
+        """Link this version into a collection of the local store (the offline model registry)."""
+        target = parse_target_path(target_path, self.entity)
+        linked = self._store.link(self._stored, target, list(aliases or ()))
+        return LocalArtifact(self._store, linked)
+
+    # What only a W&B server has.
+    def _needs_wandb(self, what: str) -> WandbModeError:
+        return WandbModeError(
+            f"{what} of {self.qualified_name} needs W&B online; offline this is a version of the local store, "
+            "which has no such record. Set WANDB_API_KEY (and unset WANDB_MODE=offline) to use it."
         )
+
+    @property
+    def collection(self) -> Any:
+        raise self._needs_wandb("collection")
+
+    def used_by(self) -> Any:
+        raise self._needs_wandb("used_by()")
+
+    def logged_by(self) -> Any:
+        raise self._needs_wandb("logged_by()")
+
+    def files(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._needs_wandb("files()")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        raise self._needs_wandb("save()")
+
+    def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise self._needs_wandb("delete()")
+
+    def unlink(self) -> None:
+        raise self._needs_wandb("unlink()")
 
     def __repr__(self) -> str:
         return f"LocalArtifact({self.qualified_name!r}, type={self.type!r}, digest={self.digest!r})"
-
-
-def _common_root(paths: list[Path], entry_paths: list[str]) -> Path:
-    # A stored file path ends with its entry path; strip that to find the version's files folder.
-    path, entry = paths[0], entry_paths[0]
-    return Path(str(path)[: -len(entry)].rstrip("/")) if str(path).endswith(entry) else path.parent

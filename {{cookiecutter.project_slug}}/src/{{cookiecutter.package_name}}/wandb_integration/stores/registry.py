@@ -15,6 +15,7 @@ from ..artifact_configuration import parse_version
 from ..errors import WandbConfigurationError
 from ..settings import WandbSettings
 from .base import ArtifactId
+from .checks import parse_target_path
 
 
 def split_source(source: str, settings: WandbSettings) -> tuple[ArtifactId, int | None, str | None]:
@@ -33,23 +34,12 @@ def split_source(source: str, settings: WandbSettings) -> tuple[ArtifactId, int 
     return artifact_id, None, selector
 
 
-def split_target(target_path: str, settings: WandbSettings) -> ArtifactId:
-    parts = target_path.split("/")
-    if len(parts) not in (2, 3) or not all(parts) or ":" in target_path:
-        raise WandbConfigurationError(
-            f"target_path {target_path!r} is not '[entity/]registry-project/collection', "
-            "e.g. 'wandb-registry-model/wine-classifier'."
-        )
-    entity = parts[0] if len(parts) == 3 else settings.entity
-    return ArtifactId(entity, parts[-2], parts[-1])
-
-
 def link_artifact(
     settings: WandbSettings, source: str, target_path: str, aliases: Sequence[str] = ()
 ) -> dict[str, Any]:
     """Link ``source`` into ``target_path``; returns metadata describing the linked version."""
     artifact_id, version, alias = split_source(source, settings)
-    target = split_target(target_path, settings)
+    target = parse_target_path(target_path, settings.entity)
     if settings.mode == "offline":
         from .local import LocalArtifactStore
 
