@@ -27,7 +27,7 @@ def resource(sdk, base_dir, monkeypatch):
     monkeypatch.delenv("WANDB_MODE")
     monkeypatch.setattr(integration.WandbResource, "sdk", property(lambda self: sdk))
     return integration.WandbResource(
-        entity="acme", project="models", mode="online", api_key=KEY, base_dir=str(base_dir)
+        entity="acme", project="models", mode="online", api_key=KEY, base_dir=str(base_dir), connect_timeout=0
     )
 
 

@@ -15,6 +15,7 @@ Module map (each layer imports only the ones listed before it)::
 
     errors.py                   the exception family and its warning
     settings.py                 mode resolution and the resolved WandbSettings
+    connectivity.py             fail fast online: one bounded check that the W&B server answers
     runs.py                     one W&B run per process and run id, shared by IO manager keys and WandbResource.run()
     artifact_configuration.py   the wandb_artifact_configuration dict: typed shape and parsing
     stores/                     where versions live
@@ -39,6 +40,7 @@ Module map (each layer imports only the ones listed before it)::
       worker.py                 the worker that writes outputs and reads inputs
       naming.py                 artifact names from asset and partition keys
       context.py                readers of Dagster's input and output contexts
+      run_outputs.py            what this run's upstream steps recorded (the version a read takes)
     publishing/                 push offline versions to W&B: publish.py (command, op, job) over replay.py
     __main__.py                 the commands: python -m <package>.wandb_integration publish | repair
     launch/                     W&B Launch ops

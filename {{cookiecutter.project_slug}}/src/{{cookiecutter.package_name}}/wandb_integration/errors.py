@@ -36,8 +36,9 @@ class UnsafeDeserializationError(SerializationError):
     """Unpickling was refused because the integration cannot vouch for the file's origin."""
 
 
-class WandbModeError(WandbArtifactsIOManagerError):
-    """The operation needs W&B online (a server and an API key) but the resolved mode is offline."""
+class WandbModeError(WandbConfigurationError):
+    """The mode and what is available disagree: W&B online is needed (or asked for) but there is no key,
+    the mode is offline, or the server cannot be reached."""
 
 
 class SharedRunWarning(UserWarning):

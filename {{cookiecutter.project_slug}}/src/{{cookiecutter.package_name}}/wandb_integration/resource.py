@@ -18,6 +18,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr, model_validator
 
 from . import runs
+from .connectivity import check_connection, check_server
 from .errors import WandbModeError
 from .settings import WandbSettings, check_entity, check_project, default_base_dir, resolve_mode, wandb_settings
 
@@ -47,6 +48,12 @@ class WandbResource(dg.ConfigurableResource):
         default=None,
         description="Folder for the local artifact store, cache and run files; default: the Dagster "
         "instance storage directory, else $DAGSTER_HOME.",
+    )
+    connect_timeout: float = Field(
+        default=5.0,
+        ge=0,
+        description="Online: seconds the first check that the W&B server answers may take before the step "
+        "fails with the cause (DNS, refused, no answer, TLS, rejected key); 0 skips the check.",
     )
 
     _instance_storage_dir: str | None = PrivateAttr(default=None)
@@ -85,6 +92,7 @@ class WandbResource(dg.ConfigurableResource):
             base_dir=folder,
             api_key=self.api_key,
             host=self.host,
+            connect_timeout=self.connect_timeout,
             source=source,
         )
 
@@ -98,12 +106,13 @@ class WandbResource(dg.ConfigurableResource):
     def api(self) -> Any:
         """A ``wandb.Api`` with this resource's key and host (nothing written to ``~/.netrc``); needs online."""
         mode, reason = resolve_mode(self.mode, self.api_key)
-        key = self.api_key or os.environ.get("WANDB_API_KEY")
-        if mode == "offline" or not key:
+        if mode == "offline":
             raise WandbModeError(
-                f"a W&B API client needs W&B online, but the mode is {mode} ({reason}); set WANDB_API_KEY "
+                f"a W&B API client needs W&B online, but the mode is offline ({reason}); set WANDB_API_KEY "
                 "(and unset WANDB_MODE=offline), or keep to what works offline (the IO manager, run())."
             )
+        key = self.api_key or os.environ.get("WANDB_API_KEY")
+        check_connection(self.host, key, self.connect_timeout)
         return self.sdk.Api(api_key=key, overrides={"base_url": self.host} if self.host else None)
 
     # dagster-wandb's classic resource was the dict {"sdk": wandb, "api": Api, "host": host}; code that
@@ -142,6 +151,7 @@ class WandbResource(dg.ConfigurableResource):
         Offline, wandb writes an offline run under ``base_dir`` that ``wandb sync`` can upload later.
         """
         resolved = settings or self.settings()
+        check_server(resolved)
         wandb = self.sdk
         resolved.runs_dir.mkdir(parents=True, exist_ok=True)
         run_id = run_id or self._dagster_run_id
@@ -196,6 +206,12 @@ class WandbResource(dg.ConfigurableResource):
             description="'auto', 'online' or 'offline'.",
         ),
         "base_dir": dg.Field(dg.StringSource, is_required=False, description="Folder for the local store."),
+        "connect_timeout": dg.Field(
+            float,
+            is_required=False,
+            default_value=5.0,
+            description="Online: seconds the first check that the W&B server answers may take; 0 skips it.",
+        ),
     },
     description="W&B access (classic style); entity and project come from the `wandb_config` resource.",
 )
@@ -206,6 +222,7 @@ def wandb_resource(context: dg.InitResourceContext) -> WandbResource:
         host=config.get("host") or None,
         mode=config.get("mode", "auto"),
         base_dir=config.get("base_dir"),
+        connect_timeout=config["connect_timeout"],
     )
     if context.instance is not None:
         resource._instance_storage_dir = context.instance.storage_directory()

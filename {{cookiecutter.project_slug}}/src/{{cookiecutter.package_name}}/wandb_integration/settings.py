@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import WandbConfigurationError
+from .errors import WandbConfigurationError, WandbModeError
 
 RequestedMode = Literal["auto", "online", "offline"]
 ResolvedMode = Literal["online", "offline"]
@@ -24,19 +24,55 @@ _ENTITY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 _PROJECT_FORBIDDEN = frozenset("/\\#?%:")
 
 
+# WANDB_MODE values wandb itself knows, and what each means here ("disabled": nothing goes to W&B, so the
+# artifacts stay in the local store; "dryrun" is wandb's old name for offline; "run" and "shared" are online).
+ENV_MODES = {
+    "offline": "offline",
+    "dryrun": "offline",
+    "disabled": "offline",
+    "online": "online",
+    "run": "online",
+    "shared": "online",
+}
+_KEY_HELP = "export WANDB_API_KEY (https://wandb.ai/authorize), or give the resource api_key=dg.EnvVar('WANDB_API_KEY')"
+
+
 def resolve_mode(
     requested: str, api_key: str | None, environ: Mapping[str, str] | None = None
 ) -> tuple[ResolvedMode, str]:
-    """Return the mode to use and a sentence saying why."""
+    """The mode to use and a sentence saying why. Precedence: ``WANDB_MODE`` in the environment, then the
+    configured mode (the resource's ``mode``; the project sets it from ``defs/constants.py``), then, for
+    ``auto``, whether an API key is available. Online without a key is a ``WandbModeError``."""
     env = os.environ if environ is None else environ
     if requested not in VALID_MODES:
         raise WandbConfigurationError(f"mode {requested!r} is not a W&B mode; use one of {', '.join(VALID_MODES)}.")
-    env_mode = env.get("WANDB_MODE", "").strip().lower()
-    if env_mode in ("offline", "disabled", "dryrun"):
-        return "offline", f"WANDB_MODE={env_mode} is set in the environment"
+    key = api_key or env.get("WANDB_API_KEY")
+    raw = env.get("WANDB_MODE", "").strip()
+    if raw:
+        env_mode = raw.lower()
+        if env_mode not in ENV_MODES:
+            raise WandbConfigurationError(
+                f"WANDB_MODE={raw!r} in the environment is not a W&B mode; use offline or online (wandb's "
+                "disabled and dryrun also run offline here), or unset it to let the configured mode decide."
+            )
+        if ENV_MODES[env_mode] == "online" and not key:
+            raise WandbModeError(
+                f"WANDB_MODE={raw} is set in the environment, so W&B must be reached, but no W&B API key is "
+                f"available: {_KEY_HELP}; or set WANDB_MODE=offline (or unset it) to use the local store."
+            )
+        note = (
+            " (W&B disabled: nothing goes to W&B, artifacts stay in the local store)" if env_mode == "disabled" else ""
+        )
+        return ENV_MODES[env_mode], f"WANDB_MODE={env_mode} is set in the environment{note}"  # type: ignore[return-value]
     if requested == "offline":
         return "offline", "mode 'offline' is configured"
     if requested == "online":
+        if not key:
+            raise WandbModeError(
+                "mode 'online' is configured (the W&B resource's mode; the project sets it in defs/constants.py), "
+                f"but no W&B API key is available: {_KEY_HELP}; or configure mode 'auto' or 'offline', or set "
+                "WANDB_MODE=offline."
+            )
         return "online", "mode 'online' is configured"
     if api_key:
         return "online", "mode 'auto' and an API key is configured"
@@ -80,6 +116,7 @@ class WandbSettings:
     base_dir: Path
     api_key: str | None = field(default=None, repr=False)
     host: str | None = None
+    connect_timeout: float = 5.0  # seconds the first check of the W&B server may take (connectivity.py)
 
     @classmethod
     def build(
@@ -91,15 +128,11 @@ class WandbSettings:
         base_dir: str | os.PathLike[str],
         api_key: str | None = None,
         host: str | None = None,
+        connect_timeout: float = 5.0,
         source: str = "W&B resource",
     ) -> WandbSettings:
         resolved, reason = resolve_mode(mode, api_key)
         key = api_key or os.environ.get("WANDB_API_KEY") or None
-        if resolved == "online" and not key:
-            raise WandbConfigurationError(
-                f"{source} mode is online ({reason}) but no API key is available; "
-                "set WANDB_API_KEY or api_key, or use mode 'offline'."
-            )
         return cls(
             entity=check_entity(entity, source),
             project=check_project(project, source),
@@ -108,6 +141,7 @@ class WandbSettings:
             base_dir=Path(base_dir).expanduser().resolve(),
             api_key=key,
             host=host or None,
+            connect_timeout=connect_timeout,
         )
 
     @property

@@ -55,3 +55,21 @@ def test_assets_round_trip_through_w_and_b_in_one_run_per_step(resources, wandb_
     # materialize() runs every step in one process: one W&B run per process, not per input or output.
     assert wandb_server.count("UpsertBucket") >= 1
     assert len({run_id for (_, _, run_id) in wandb_server.state.runs}) == 2
+
+
+def test_a_step_that_fails_after_the_run_was_opened_leaves_the_w_and_b_run_failed(resources, wandb_server):
+    @dg.asset
+    def numbers() -> list:
+        return [1, 2, 3]
+
+    @dg.asset
+    def broken(numbers: list) -> int:  # the input opened the W&B run; then user code fails
+        raise ValueError("the model diverged")
+
+    good = dg.materialize([numbers], resources=resources)
+    assert wandb_server.state.runs[(fixtures.ENTITY, PROJECT, good.run_id)].exit_code == 0
+    bad = dg.materialize([numbers, broken], selection=[broken], resources=resources, raise_on_error=False)
+    assert not bad.success
+    run = wandb_server.state.runs[(fixtures.ENTITY, PROJECT, bad.run_id)]
+    assert run.used, "the premise: the failing step read its input through W&B"
+    assert run.exit_code == 1, "W&B must show the failed step's run as failed"

@@ -24,11 +24,18 @@ pytestmark = pytest.mark.online
 
 @pytest.fixture
 def offline(base_dir):
-    """The resource offline (explicitly: the stand-in fixture sets WANDB_MODE=online) on the test's store."""
+    """The resource offline on the test's store (materialize_offline also sets WANDB_MODE=offline: the
+    environment wins over the configured mode, and the stand-in fixture sets it online)."""
     return integration.WandbResource(entity=ENTITY, project=PROJECT, mode="offline", base_dir=str(base_dir))
 
 
-def publish_now(server, base_dir):
+def materialize_offline(resource, monkeypatch, *values):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    materialize(resource, *values)
+
+
+def publish_now(server, base_dir, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "online")
     settings = settings_module.WandbSettings.build(
         entity=ENTITY,
         project=PROJECT,
@@ -45,11 +52,15 @@ def uploads(server):
     return [r for r in list(server.requests) if r.method == "PUT"]
 
 
-def test_offline_versions_reach_w_and_b_with_files_aliases_metadata_and_links(wandb_server, offline, base_dir):
-    materialize(offline, [1], [1, 2], [1, 2])  # the third run reuses v1 and adds its dagster-run alias to it
+def test_offline_versions_reach_w_and_b_with_files_aliases_metadata_and_links(
+    wandb_server, offline, base_dir, monkeypatch
+):
+    materialize_offline(
+        offline, monkeypatch, [1], [1, 2], [1, 2]
+    )  # the third run reuses v1 and adds its dagster-run alias to it
     offline.link_artifact("scores:v1", "wandb-registry-model/wine", aliases=["production"])
     local = publish.store_at(base_dir).versions(SCORES)
-    report = publish_now(wandb_server, base_dir)
+    report = publish_now(wandb_server, base_dir, monkeypatch)
     assert report.published == {f"{SCORES}:v{n}": f"{SCORES}:v{n}" for n in (0, 1)}
     for version in local:
         collection, remote = wandb_server.state.find(ENTITY, PROJECT, f"scores:{version.version_tag}")
@@ -70,15 +81,17 @@ def test_offline_versions_reach_w_and_b_with_files_aliases_metadata_and_links(wa
 
 
 def test_publishing_twice_uploads_nothing_and_moved_aliases_follow(wandb_server, offline, base_dir, monkeypatch):
-    materialize(offline, [1], [2])
-    publish_now(wandb_server, base_dir)
+    materialize_offline(offline, monkeypatch, [1], [2])
+    publish_now(wandb_server, base_dir, monkeypatch)
     before = len(wandb_server.requests)
-    again = publish_now(wandb_server, base_dir)
+    again = publish_now(wandb_server, base_dir, monkeypatch)
     assert (again.published, again.linked, again.aliases_added) == ({}, {}, {})
     assert wandb_server.requests[before:] == [], "nothing pending: not even a W&B API call"
-    materialize(offline, [2])  # same content as v1 locally: no new version, one more dagster-run alias
+    materialize_offline(
+        offline, monkeypatch, [2]
+    )  # same content as v1 locally: no new version, one more dagster-run alias
     before_uploads = len(uploads(wandb_server))
-    report = publish_now(wandb_server, base_dir)
+    report = publish_now(wandb_server, base_dir, monkeypatch)
     assert report.published == {} and list(report.aliases_added) == [f"{SCORES}:v1"]
     assert len(uploads(wandb_server)) == before_uploads, "adding an alias uploads nothing"
     assert wandb_server.count("CreateArtifact") == 2, "only the first publish created versions"

@@ -43,7 +43,7 @@ def materialize(resource, *values):
 def online_settings(base_dir, monkeypatch):
     monkeypatch.delenv("WANDB_MODE", raising=False)
     return settings_module.WandbSettings.build(
-        entity="acme", project="models", mode="online", api_key=KEY, base_dir=base_dir
+        entity="acme", project="models", mode="online", api_key=KEY, base_dir=base_dir, connect_timeout=0
     )
 
 

@@ -30,7 +30,7 @@ def sdk(tmp_path):
 def settings(base_dir, monkeypatch):
     monkeypatch.delenv("WANDB_MODE")  # conftest forces offline; this store exists only online
     return settings_module.WandbSettings.build(
-        entity="acme", project="models", mode="online", api_key=KEY, base_dir=base_dir
+        entity="acme", project="models", mode="online", api_key=KEY, base_dir=base_dir, connect_timeout=0
     )
 
 
@@ -66,8 +66,8 @@ def io_manager_with(sdk, resource):
 def resources(sdk, base_dir, monkeypatch):
     monkeypatch.delenv("WANDB_MODE")
     resource = integration.WandbResource(
-        entity="acme", project="models", mode="online", api_key=KEY, base_dir=str(base_dir)
-    )
+        entity="acme", project="models", mode="online", api_key=KEY, base_dir=str(base_dir), connect_timeout=0
+    )  # connect_timeout 0: FakeWandb stands for the server, there is none to check
     return {"io_manager": io_manager_with(sdk, resource)}
 
 

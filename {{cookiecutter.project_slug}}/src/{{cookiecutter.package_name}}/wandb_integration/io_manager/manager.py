@@ -87,6 +87,14 @@ def log_mode(context: dg.InitResourceContext, settings: WandbSettings) -> None:
         context.log.info(f"W&B mode: {settings.mode} ({settings.mode_reason}); artifacts go to {where}.")
 
 
+def step_failed(context: dg.InitResourceContext) -> bool:
+    """Whether a step of this Dagster run has failed so far: a resource's teardown never sees the step's
+    exception, but Dagster has recorded the failure by then (in the step process too)."""
+    if context.instance is None or context.run is None:
+        return False
+    return bool(context.instance.all_logs(context.run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE))
+
+
 def _storage_dir(context: dg.InitResourceContext) -> str | None:
     return context.instance.storage_directory() if context.instance is not None else None
 
@@ -136,7 +144,7 @@ class WandbArtifactsIOManager(dg.ConfigurableIOManagerFactory):
         try:
             yield worker
         finally:
-            worker.close()
+            worker.close(failed=lambda: step_failed(context))
 
 
 @dg.io_manager(
@@ -185,4 +193,4 @@ def wandb_artifacts_io_manager(context: dg.InitResourceContext) -> Iterator[Any]
     try:
         yield worker
     finally:
-        worker.close()
+        worker.close(failed=lambda: step_failed(context))

@@ -6,6 +6,7 @@ One worker exists per step process. It talks to an ``ArtifactStore`` (local or W
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -199,6 +200,7 @@ class ArtifactIO(dg.IOManager):
     def output_metadata(self, version: ArtifactVersion) -> dict[str, Any]:
         values: dict[str, Any] = {**self.run_metadata(), **self.output_metadata_json(version)}
         values["wandb_artifact_aliases"] = ", ".join(version.aliases)
+        values["dagster/size_bytes"] = version.size  # the UI shows it with units ("Storage: 11 KB")
         for key, value in list(values.items()):
             if key.endswith("_url"):
                 values[key] = dg.MetadataValue.url(value)
@@ -309,5 +311,5 @@ class ArtifactIO(dg.IOManager):
                 "trust that project."
             )
 
-    def close(self) -> None:
-        self.store.close()
+    def close(self, failed: Callable[[], bool] = lambda: False) -> None:
+        self.store.close(failed)

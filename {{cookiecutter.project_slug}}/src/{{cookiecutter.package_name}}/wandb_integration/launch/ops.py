@@ -19,6 +19,7 @@ from typing import Any
 
 import dagster as dg
 
+from ..connectivity import check_server
 from ..errors import WandbConfigurationError, WandbModeError
 from ..settings import WandbSettings
 from .config import MASK, LaunchAgentConfig, LaunchJobConfig, masked, secret_values
@@ -82,6 +83,7 @@ def needs_server(settings: WandbSettings, what: str) -> None:
             "Export WANDB_API_KEY (and WANDB_BASE_URL for a dedicated server) or set api_key on wandb_resource, "
             "and unset WANDB_MODE=offline. Offline, only a local entry_point (no queue, job or docker_image) runs."
         )
+    check_server(settings)
 
 
 def _api_overrides(settings: WandbSettings) -> dict[str, str]:

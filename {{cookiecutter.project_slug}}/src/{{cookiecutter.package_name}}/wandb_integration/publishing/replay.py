@@ -22,6 +22,7 @@ from typing import Any
 
 from filelock import FileLock
 
+from ..connectivity import check_server
 from ..errors import WandbModeError
 from ..settings import WandbSettings, wandb_settings
 from ..stores.base import ArtifactId, ArtifactVersion
@@ -155,6 +156,7 @@ class _Publisher:
         if self.sdk is None:
             import wandb
 
+            check_server(self.settings)
             self.sdk = wandb
         if new:
             self._log_all(new)

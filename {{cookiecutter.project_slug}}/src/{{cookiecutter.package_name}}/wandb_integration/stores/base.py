@@ -8,7 +8,7 @@ which one they have.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,5 +128,6 @@ class ArtifactStore(abc.ABC):
         """Where ``version`` can be seen: a local folder offline, URLs online (Dagster output metadata)."""
         return {}
 
-    def close(self) -> None:  # noqa: B027 - optional hook; stores with nothing to release keep the no-op
-        """Release what the store holds for this step (finish the W&B run, expire the cache)."""
+    def close(self, failed: Callable[[], bool] = lambda: False) -> None:  # noqa: B027 - optional hook
+        """Release what the store holds for this step (finish the W&B run, expire the cache); ``failed()``
+        says whether the step failed, asked only by stores that report it (W&B marks the run failed)."""

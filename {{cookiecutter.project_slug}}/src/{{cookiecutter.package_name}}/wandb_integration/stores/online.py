@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import runs
+from ..connectivity import check_server
 from ..errors import ArtifactIntegrityError, ArtifactNotFoundError, WandbConfigurationError
 from ..settings import WandbSettings, wandb_settings
 from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, ManifestEntry
@@ -74,6 +75,7 @@ class WandbArtifactStore(ArtifactStore):
         """The step's W&B run, opened on first use."""
         with self._lock:
             if self._run is None:
+                check_server(self.settings)
                 self.settings.runs_dir.mkdir(parents=True, exist_ok=True)
                 self._run = runs.acquire(
                     self.sdk,
@@ -169,6 +171,7 @@ class WandbArtifactStore(ArtifactStore):
     def api(self) -> Any:
         """A ``wandb.Api`` with this store's key and host (no ``~/.netrc``, no global login)."""
         if self._api is None:
+            check_server(self.settings)
             overrides = {"entity": self.settings.entity, "project": self.settings.project}
             if self.settings.host:
                 overrides["base_url"] = self.settings.host
@@ -210,13 +213,14 @@ class WandbArtifactStore(ArtifactStore):
             found["wandb_run_url"] = self._run.url
         return {key: value for key, value in found.items() if value}
 
-    def close(self) -> None:
-        """Finish the run (if one was opened), release cache holds, expire unused cache entries."""
+    def close(self, failed: Callable[[], bool] = lambda: False) -> None:
+        """Finish the run (if one was opened; exit code 1 when the step failed, so W&B shows it failed),
+        release cache holds, expire unused cache entries."""
         try:
             with self._lock:
                 run, self._run = self._run, None
             if run is not None:
-                runs.release(self.sdk, run)
+                runs.release(self.sdk, run, failed=failed())
         finally:
             self.cache.release_all()
             try:

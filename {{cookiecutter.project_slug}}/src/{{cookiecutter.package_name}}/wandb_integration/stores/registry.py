@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..artifact_configuration import parse_version
+from ..connectivity import check_server
 from ..errors import WandbConfigurationError
 from ..settings import WandbSettings
 from .base import ArtifactId
@@ -52,6 +53,7 @@ def link_artifact(
         }
     import wandb
 
+    check_server(settings)
     api = wandb.Api(api_key=settings.api_key, overrides={"base_url": settings.host} if settings.host else None)
     selector = f"v{version}" if version is not None else alias
     artifact = api.artifact(f"{artifact_id}:{selector}")

@@ -22,6 +22,7 @@ is recorded (method, path, operation, variables, headers, body) so tests can ass
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -54,7 +55,8 @@ class RecordedRequest:
 class FakeWandbServer:
     """The stand-in: ``start()`` serves on a free loopback port (``url``), ``stop()`` shuts it down.
 
-    ``entity`` is the API key's user (the default entity of runs and ``Api()``). ``features`` are the
+    ``entity`` is the API key's user (the default entity of runs and ``Api()``); with ``accepted_key``, a
+    GraphQL request carrying any other key is answered HTTP 401. ``features`` are the
     server feature names reported as enabled (``ServerFeaturesQuery``); none by default, which makes the
     SDK take its oldest request shapes. ``org_entity`` is the entity registry links
     (``wandb-registry-<name>/<collection>``) land under.
@@ -68,6 +70,7 @@ class FakeWandbServer:
         features: Iterable[str] = (),
         host: str = "127.0.0.1",
         port: int = 0,
+        accepted_key: str | None = None,
     ) -> None:
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True
@@ -77,6 +80,7 @@ class FakeWandbServer:
         self.state = State(self.url, entity, org_entity, list(features))
         self.requests: list[RecordedRequest] = []
         self.unsupported: list[str] = []  # operations answered with "unsupported" (cleared by tests that expect one)
+        self.accepted_key = accepted_key  # when set, GraphQL requests with another key get HTTP 401, as W&B's
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> FakeWandbServer:
@@ -123,8 +127,10 @@ class FakeWandbServer:
         ]
 
     # ------------------------------------------------------------------ routing (called on server threads)
-    def handle(self, method: str, path: str, body: bytes) -> Answer:
+    def handle(self, method: str, path: str, body: bytes, authorization: str = "") -> Answer:
         parts = [p for p in path.split("?", 1)[0].split("/") if p]
+        if self.accepted_key is not None and parts == ["graphql"] and not _carries(authorization, self.accepted_key):
+            return 401, b'{"errors": [{"message": "user is not logged in"}]}', None, {}
         with self.state.lock:
             try:
                 if method == "POST" and parts == ["graphql"]:
@@ -171,6 +177,15 @@ class FakeWandbServer:
         self.requests.append(request)  # list.append is atomic; readers copy the list
 
 
+def _carries(authorization: str, api_key: str) -> bool:
+    """Whether a Basic ``Authorization`` header holds ``api_key`` (W&B's form is ``api:<key>``)."""
+    scheme, _, encoded = authorization.partition(" ")
+    try:
+        return scheme.lower() == "basic" and base64.b64decode(encoded).decode().partition(":")[2] == api_key
+    except ValueError:
+        return False
+
+
 class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 keeps connections alive between the SDK's many small requests; every answer has a length.
     protocol_version = "HTTP/1.1"
@@ -186,7 +201,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = self.rfile.read(int(headers.get("Content-Length") or 0))
             # wandb-core may gzip file_stream posts when the server reports FILESTREAM_GZIP.
             body = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
-            status, answer, operation, variables = stand_in.handle(self.command, self.path, body)
+            authorization = headers.get("Authorization", "")
+            status, answer, operation, variables = stand_in.handle(self.command, self.path, body, authorization)
         stand_in.record(RecordedRequest(self.command, self.path, operation, variables, headers, body, status))
         self.send_response(status)
         self.send_header("Content-Type", "application/json" if operation else "application/octet-stream")
