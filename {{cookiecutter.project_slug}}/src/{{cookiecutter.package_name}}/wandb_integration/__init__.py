@@ -3,7 +3,8 @@
 Public names: ``WandbResource`` and ``WandbArtifactsIOManager`` (Pythonic config), ``wandb_resource`` and
 ``wandb_artifacts_io_manager`` (classic definitions that accept ``.configured({...})``), ``wandb_config``
 (the ``entity`` / ``project`` values resource), ``run_launch_agent`` and ``run_launch_job`` (W&B Launch),
-``WandbArtifactConfiguration`` and ``SerializationModule`` (the typed metadata dicts) and the
+``WandbArtifactConfiguration`` and ``SerializationModule`` (the typed metadata dicts),
+``check_definitions`` (every configuration checked when the code location loads) and the
 ``WandbArtifactsIOManagerError`` exception family.
 
 Modes: ``auto`` (default) is online when an API key is configured or ``WANDB_API_KEY`` is set, else
@@ -41,6 +42,7 @@ Module map (each layer imports only the ones listed before it)::
       naming.py                 artifact names from asset and partition keys
       context.py                readers of Dagster's input and output contexts
       run_outputs.py            what this run's upstream steps recorded (the version a read takes)
+      validation.py             check_definitions: every artifact configuration checked at load
     publishing/                 push offline versions to W&B: publish.py (command, op, job) over replay.py
     __main__.py                 the commands: python -m <package>.wandb_integration publish | repair
     launch/                     W&B Launch ops
@@ -66,7 +68,7 @@ from .errors import (
     WandbConfigurationError,
     WandbModeError,
 )
-from .io_manager import WandbArtifactsIOManager, wandb_artifacts_io_manager
+from .io_manager import WandbArtifactsIOManager, check_definitions, wandb_artifacts_io_manager
 from .launch import run_launch_agent, run_launch_job
 from .resource import WandbResource, wandb_config_resource, wandb_resource
 
@@ -86,6 +88,7 @@ __all__ = [
     "WandbConfigurationError",
     "WandbModeError",
     "WandbResource",
+    "check_definitions",
     "run_launch_agent",
     "run_launch_job",
     "wandb_artifacts_io_manager",

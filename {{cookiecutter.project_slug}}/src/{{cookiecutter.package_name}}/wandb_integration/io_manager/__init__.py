@@ -1,6 +1,8 @@
 """The artifacts IO manager: its config in both styles (``manager.py``), the worker that reads and writes
-(``worker.py``), artifact names (``naming.py``) and readers of Dagster's contexts (``context.py``)."""
+(``worker.py``), artifact names (``naming.py``), readers of Dagster's contexts (``context.py``) and of
+what the run recorded (``run_outputs.py``), and the load-time check of every configuration (``validation.py``)."""
 
 from .manager import WandbArtifactsIOManager, wandb_artifacts_io_manager
+from .validation import check_definitions
 
-__all__ = ["WandbArtifactsIOManager", "wandb_artifacts_io_manager"]
+__all__ = ["WandbArtifactsIOManager", "check_definitions", "wandb_artifacts_io_manager"]

@@ -18,12 +18,16 @@ def upstream_name(context: dg.InputContext) -> str | None:
 
 
 def describe(context: dg.OutputContext | dg.InputContext) -> str:
-    kind = "output" if isinstance(context, dg.OutputContext) else "input"
+    """Where a configuration or an error belongs: the output's asset or op; for an input, the asset or op
+    that declares it (what the user edits), and the asset it reads."""
     name = safe(lambda: context.name) or "?"
-    if context.has_asset_key:
-        return f"{kind} {name!r} of asset {context.asset_key.to_user_string()!r}"
     op = safe(lambda: context.op_def.name)
-    return f"{kind} {name!r} of op {op!r}" if op else f"{kind} {name!r}"
+    if isinstance(context, dg.OutputContext):
+        if context.has_asset_key:
+            return f"output {name!r} of asset {context.asset_key.to_user_string()!r}"
+        return f"output {name!r} of op {op!r}" if op else f"output {name!r}"
+    declared = f"input {name!r} of {op!r}" if op else f"input {name!r}"
+    return f"{declared} (reading asset {context.asset_key.to_user_string()!r})" if context.has_asset_key else declared
 
 
 def str_version(version: ArtifactVersion) -> str:
