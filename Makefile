@@ -36,8 +36,8 @@ test: $(VENV)/.synced ## Run the template's whole test suite (bakes every option
 	$(OFFLINE_ENV) $(VENV)/bin/pytest
 
 .PHONY: test-fast
-test-fast: $(VENV)/.synced ## Hook unit tests and one default bake only
-	$(OFFLINE_ENV) $(VENV)/bin/pytest -m "not slow"
+test-fast: $(VENV)/.synced ## The quick part of make test: hooks, the bake matrix (files, rendering, lint), answers, dependencies; not the generated suites, the benchmark smoke run or the browser test
+	$(OFFLINE_ENV) $(VENV)/bin/pytest -m "not slow and not e2e" -n 2
 
 .PHONY: bench
 bench: $(VENV)/.synced ## Benchmarks: ours vs Dagster's FilesystemIOManager and a bare scaffold (table + benchmarks/results.json)

@@ -45,6 +45,15 @@ def write_replay_file(root: Path, answers: dict) -> None:
     (root / ".cookiecutter.json").write_text(json.dumps({"cookiecutter": kept}, indent=2) + "\n")
 
 
+def print_next_steps(root: Path) -> None:
+    print(
+        f"\nBaked {root.name}. Next:\n"
+        f"  cd {root.name}\n"
+        "  make install       # uv sync: the project, Dagster, wandb and the dev tools\n"
+        "  make dev           # the Dagster UI on http://127.0.0.1:3000 (make materialize runs everything once)\n"
+    )
+
+
 def main() -> int:
     root = Path.cwd()
     package = ANSWERS["package_name"]
@@ -55,6 +64,7 @@ def main() -> int:
     if ANSWERS["ci"] == "none":
         remove_ci(root)
     write_replay_file(root, ANSWERS)
+    print_next_steps(root)
     return 0
 
 

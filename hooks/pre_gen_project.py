@@ -94,10 +94,13 @@ def check_combinations(answers: dict) -> None:
 
 
 def check_single_line(answers: dict) -> None:
+    examples = {"project_name": "'Wine Quality ML'", "description": "'Churn prediction on W&B'"}
     for key in ("project_name", "description"):
         value = answers[key]
-        if not value.strip() or any(ch in value for ch in "\r\n\x00"):
-            raise AnswerError(f"{key} {value!r} must be one non-empty line of text; remove the line breaks.")
+        if not value.strip():
+            raise AnswerError(f"{key} is empty; give one line of text, e.g. {examples[key]}.")
+        if any(ch in value for ch in "\r\n\x00"):
+            raise AnswerError(f"{key} {value!r} must be one line of text; remove the line breaks.")
 
 
 def validate(answers: dict) -> None:

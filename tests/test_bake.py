@@ -165,6 +165,7 @@ def test_generated_test_suite_passes(baked, answers, server_features, selection)
         ({"wandb_entity": "my team"}, ["wandb_entity 'my team'"]),
         ({"wandb_project": "a/b"}, ["wandb_project 'a/b'"]),
         ({"project_name": "two\nlines"}, ["project_name", "line breaks"]),
+        ({"project_name": "", "project_slug": "nameless"}, ["project_name is empty", "'Wine Quality ML'"]),
     ],
     ids=[
         "online-placeholder-entity",
@@ -175,6 +176,7 @@ def test_generated_test_suite_passes(baked, answers, server_features, selection)
         "entity",
         "project",
         "newline",
+        "empty-name",
     ],
 )
 def test_invalid_answers_fail_in_the_pre_gen_hook(tmp_path, capfd, answers, fragments):
@@ -230,3 +232,22 @@ def test_replay_reproduces_the_same_files(tmp_path, baked):
     answers = {k: v for k, v in answers_of(original).items() if not k.startswith("_")}
     again = bake(tmp_path, **answers)
     assert baked_files(again) == baked_files(original)
+
+
+def test_a_configuration_typo_fails_dg_check_defs_naming_the_asset_input_and_key(tmp_path):
+    """The newcomer's typo: caught when the code location loads, not when a run reaches the input."""
+    project = bake(tmp_path)
+    model = next(project.glob("src/*/defs/assets/model.py"))
+    model.write_text(model.read_text().replace('{"get": EVALUATION_TABLE}', '{"gett": EVALUATION_TABLE}', 1))
+    completed = run_in(project, str(BIN / "dg"), "check", "defs", timeout=300)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0, output
+    for fragment in ("input 'per_class' of asset 'evaluation_report'", "'gett'", "allowed keys are alias, get"):
+        assert fragment in output, output[-3000:]
+
+
+def test_a_successful_bake_says_what_to_run_next(tmp_path, capfd):
+    project = bake(tmp_path, project_name="Next Steps")
+    out = capfd.readouterr().out
+    for line in (f"cd {project.name}", "make install", "make dev"):
+        assert line in out, out

@@ -1,4 +1,4 @@
-"""End to end as a person sees it: bake, `dagster dev`, launch the training job, look at the UI.
+"""End to end as a person sees it: bake, `dg dev` (as `make dev`), launch the training job, look at the UI.
 
 The server runs on a free loopback port with its own DAGSTER_HOME (default run coordinator, so runs start
 at once), wandb offline. The UI is checked in Debian's headless Chromium through selenium with the system
@@ -29,6 +29,8 @@ telemetry:
 """
 
 pytestmark = pytest.mark.e2e
+# The confusion matrix's <img> in the asset page's metadata table (row "confusion_matrix").
+CONFUSION_MATRIX = "//tr[td[1][normalize-space()='confusion_matrix']]//img"
 
 
 def free_port() -> int:
@@ -61,7 +63,7 @@ def group_members(pgid: int) -> list[str]:
 
 @pytest.fixture
 def dagster_dev(baked, tmp_path):
-    """A running `dagster dev` for the default project; stopped (whole process group) even on failure."""
+    """A running `dg dev` for the default project; stopped (whole process group) even on failure."""
     project = baked()
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -70,8 +72,8 @@ def dagster_dev(baked, tmp_path):
     env = {**project_env(project), "DAGSTER_HOME": str(home)}
     with open(tmp_path / "dagster-dev.log", "w") as log:
         process = subprocess.Popen(
-            # No -m: like `make dev`, dagster reads [tool.dagster] (module and location name) from pyproject.
-            [str(BIN / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port)],
+            # As `make dev` runs it: dg reads [tool.dg] (the module and the location name) from pyproject.
+            [str(BIN / "dg"), "dev", "--host", "127.0.0.1", "--port", str(port)],
             cwd=project,
             env=env,
             stdout=log,
@@ -88,7 +90,7 @@ def dagster_dev(baked, tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
-            wait_for(lambda: not group_members(process.pid), 30, "every dagster dev process to exit")
+            wait_for(lambda: not group_members(process.pid), 30, "every dg dev process to exit")
 
 
 def location_loaded(client) -> bool:
@@ -163,6 +165,14 @@ def test_materialize_in_dagster_dev_and_see_the_wandb_metadata(dagster_dev):
         for entry in ("wandb_artifact_version", "wandb_artifact_digest", "wandb_artifact_path", "wandb_mode"):
             assert entry in page, entry
         assert "accuracy" in page and "roc_auc_ovr" in page, "the metrics table"
+        assert "recall" in page and "support" in page, "the per-class table"
+        # The confusion matrix is a picture on the page itself (markdown under Dagster's inline limit).
+        picture = wait_for(
+            lambda: (found := driver.find_elements("xpath", CONFUSION_MATRIX)) and found[0], 60, "the confusion matrix"
+        )
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", picture)
+        loaded = "return arguments[0].complete && arguments[0].naturalWidth"
+        assert wait_for(lambda: driver.execute_script(loaded, picture), 30, "the picture to load") > 0
         driver.save_screenshot(str(SCREENSHOTS / "model_evaluation.png"))
     finally:
         driver.quit()

@@ -17,7 +17,7 @@ from ...wandb_integration import WandbResource
 from ..constants import ARTIFACTS_IO_MANAGER_KEY, REGISTRY_COLLECTION, TRAINING_GROUP, WANDB_POOL
 from .dataset import TARGET
 from .frames import DataFrame
-from .markdown import markdown_table, metrics_table
+from .markdown import confusion_matrix_picture, markdown_table, metrics_table
 
 EVALUATION_TABLE = "per_class"
 CONFUSION_MATRIX = "confusion_matrix.png"
@@ -91,7 +91,9 @@ def confusion_matrix_png(matrix: Any, classes: list[int], path: Path) -> None:
     axes.imshow(matrix, cmap="Blues")
     axes.set(xticks=classes, yticks=classes, xlabel="predicted", ylabel="actual", title="Confusion matrix")
     for (row, column), count in np.ndenumerate(matrix):
-        axes.text(column, row, str(count), ha="center", va="center")
+        # White on the darker half of the colour scale, black on the lighter: every count stays readable.
+        color = "white" if count > matrix.max() / 2 else "black"
+        axes.text(column, row, str(count), ha="center", va="center", color=color)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -118,10 +120,14 @@ def model_evaluation(context: dg.AssetExecutionContext, trained_model: Any, vali
         (Path(folder) / METRICS_FILE).write_text(json.dumps(scores, indent=2))
         artifact.add_file(str(picture), name=CONFUSION_MATRIX)
         artifact.add_file(str(Path(folder) / METRICS_FILE), name=METRICS_FILE)
+    picture = confusion_matrix_picture(matrix.tolist())
     context.add_output_metadata(
         {
             "metrics": dg.MetadataValue.md(metrics_table(scores)),
             **{k: dg.MetadataValue.float(v) for k, v in scores.items()},
+            # Shown on the asset page: the picture inline, and what the per-class wandb.Table holds.
+            **({"confusion_matrix": dg.MetadataValue.md(picture)} if picture else {}),
+            "per_class": dg.MetadataValue.md(markdown_table(["class", "support", "recall"], rows)),
         }
     )
     context.log.info(f"validation metrics: {json.dumps(scores)}")
