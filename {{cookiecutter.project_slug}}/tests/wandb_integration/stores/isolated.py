@@ -113,7 +113,9 @@ def disk_full() -> dict:
     import pandas as pd
 
     base = os.environ["STORE_BASE"]
-    rows = {"small": 10, "big": 200_000}  # the big frame (~1.6 MB of random floats) cannot fit in 1 MB
+    # Neither the big frame (~1.6 MB of random floats, serialized in memory) nor the streamed one (~9.6 MB,
+    # written by pyarrow straight to disk while a second thread hashes it) fits in 1 MB.
+    rows = {"small": 10, "big": 200_000, "streamed": 1_200_000}
 
     def frame_asset(size: str):
         @dg.asset(name="frame")
@@ -135,6 +137,8 @@ def disk_full() -> dict:
     result = {"small": _failure([frame_asset("small")], base)}
     result["parquet"] = _failure([frame_asset("big")], base)
     result["parquet_after"] = _survivors(base, "frame")
+    result["streamed"] = _failure([frame_asset("streamed")], base)
+    result["streamed_after"] = _survivors(base, "frame")
     result["add_files"] = _failure([frame_with_file], base)
     result["add_files_after"] = _survivors(base, "frame")
     _fill(base, leave_bytes=6000)  # the payload fits; its manifest and index may not

@@ -2,6 +2,8 @@
 
 import base64
 import hashlib
+import os
+import threading
 
 import pytest
 
@@ -80,3 +82,34 @@ def test_digests_equal_what_wandb_computes(sample, base_dir):
             theirs[entry].digest,
             theirs[entry].size,
         )
+
+
+def test_a_digest_taken_while_a_native_writer_writes_is_the_digest_of_the_finished_file(tmp_path):
+    data = bytes(range(256)) * 40_000  # ~10 MB, written in pieces with pauses so the follower catches up
+
+    def appending(path):
+        with open(path, "wb") as handle:
+            for start in range(0, len(data), 1 << 20):
+                handle.write(data[start : start + (1 << 20)])
+                handle.flush()
+
+    def replacing(path):  # writes elsewhere, then renames over the file the follower opened
+        temporary = path.with_name("tmp")
+        temporary.write_bytes(data[: len(data) // 2])
+        os.replace(temporary, path)
+
+    for name, write in (("appended", appending), ("replaced", replacing)):
+        path = tmp_path / name
+        digest, size = digests.written_with_digest(path, write)
+        assert (digest, size) == (digests.file_digest(path), path.stat().st_size), name
+
+
+def test_a_failed_native_write_raises_its_own_error_and_stops_the_follower(tmp_path):
+    def failing(path):
+        path.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    before = threading.active_count()
+    with pytest.raises(OSError, match="No space"):
+        digests.written_with_digest(tmp_path / "out", failing)
+    assert threading.active_count() == before

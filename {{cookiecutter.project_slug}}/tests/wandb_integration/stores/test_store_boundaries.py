@@ -144,7 +144,7 @@ def test_a_full_disk_is_a_storage_error_and_every_earlier_version_survives(tmp_p
         tmp_path, "disk_full", [f"mount -t tmpfs -o size=1m tmpfs {base}"], STORE_BASE=str(base), BIG_FILE=str(big)
     )
     assert result["small"] == {"ok": True}
-    for case in ("parquet", "add_files", "records"):
+    for case in ("parquet", "streamed", "add_files", "records"):
         outcome = result[case]
         assert not outcome["ok"], case
         assert outcome["class"] == "ArtifactStorageError", outcome

@@ -20,8 +20,10 @@ which runs code. Read artifacts you do not trust with ``get_path``.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
+import io
 import pickle
 import sys
 from collections.abc import Callable, Mapping
@@ -30,18 +32,26 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SerializationError, WandbConfigurationError
-from ..stores.digests import DigestingWriter
+from ..stores.digests import DigestingWriter, bytes_digest, written_with_digest
 from ..stores.files import storage_errno
 
 SERIALIZATION_KEY = "source_serialization_module"
+# Frames above this size are written straight to disk, hashed as they land; smaller ones in memory first.
+_SMALL_FRAME_BYTES = 8 * 1024 * 1024
 PARAMETERS_KEY = "source_serialization_parameters"
 PROTOCOL_KEY = "source_pickle_protocol_used"
 
 
-def _pickle_like_dump(module_name: str) -> Callable[[Any, DigestingWriter, Mapping[str, Any]], None]:
-    def dump(obj: Any, handle: DigestingWriter, parameters: Mapping[str, Any]) -> None:
+Digest = tuple[str, int]  # W&B's file digest and the size, of what a format wrote
+
+
+def _pickle_like_dump(module_name: str) -> Callable[[Any, Path, Mapping[str, Any]], Digest]:
+    def dump(obj: Any, path: Path, parameters: Mapping[str, Any]) -> Digest:
         module = _import(module_name)
-        _call(module.dump, f"{module_name}.dump", obj, handle, **{"protocol": pickle.HIGHEST_PROTOCOL, **parameters})
+        options = {"protocol": pickle.HIGHEST_PROTOCOL, **parameters}
+        with DigestingWriter(path) as handle:
+            _call(module.dump, f"{module_name}.dump", obj, handle, **options)
+        return handle.digest, handle.size
 
     return dump
 
@@ -54,27 +64,55 @@ def _pickle_like_load(module_name: str) -> Callable[[Path], Any]:
     return load
 
 
-def _joblib_dump(obj: Any, handle: DigestingWriter, parameters: Mapping[str, Any]) -> None:
-    _call(_import("joblib").dump, "joblib.dump", obj, handle, **parameters)
+def _joblib_dump(obj: Any, path: Path, parameters: Mapping[str, Any]) -> Digest:
+    with DigestingWriter(path) as handle:
+        _call(_import("joblib").dump, "joblib.dump", obj, handle, **parameters)
+    return handle.digest, handle.size
 
 
 def _joblib_load(path: Path) -> Any:
     return _import("joblib").load(path)
 
 
-def _parquet_dump(obj: Any, handle: DigestingWriter, parameters: Mapping[str, Any]) -> None:
-    _call(obj.to_parquet, "DataFrame.to_parquet", handle, **parameters)
+def _parquet_dump(obj: Any, path: Path, parameters: Mapping[str, Any]) -> Digest:
+    options = {**parquet_defaults(obj), **parameters}
+    # The unbound method: its signature is computed once, not for every frame.
+    write = functools.partial(_call, type(obj).to_parquet, "DataFrame.to_parquet", obj, **options)
+    if obj.memory_usage(index=True, deep=False).sum() > _SMALL_FRAME_BYTES:
+        return written_with_digest(path, write)  # hashed by a second thread while pyarrow writes
+    buffer = io.BytesIO()  # a small frame: one write of bytes hashed at once, no thread
+    write(buffer)
+    data = buffer.getvalue()
+    path.write_bytes(data)
+    return bytes_digest(data), len(data)
+
+
+def parquet_defaults(frame: Any) -> dict[str, Any]:
+    """Write options chosen by measurement (benchmarks/README.md, "Parquet choices"): pyarrow's default
+    dictionary-encodes every column, which costs the most on numbers and saves nothing there, so only text
+    and category columns are (their round trip needs it); no column statistics, which cost a third of the
+    write and help only readers that filter, where a whole frame is read back. Snappy stays: it compresses
+    text well and passes random numbers through at almost no cost."""
+    pandas = _import("pandas")
+    text = [
+        str(name)
+        for name, dtype in frame.dtypes.items()
+        if isinstance(dtype, pandas.CategoricalDtype) or pandas.api.types.is_string_dtype(dtype)
+    ]
+    return {"use_dictionary": text, "write_statistics": False}
 
 
 def _parquet_load(path: Path) -> Any:
-    return _import("pandas").read_parquet(path)
+    # pyarrow's reader without pandas' engine dispatch: the same frame, a millisecond less per read.
+    return _import("pyarrow.parquet").read_table(path).to_pandas()
 
 
 @dataclass(frozen=True)
 class Format:
     name: str
     entry: str
-    dump: Callable[[Any, DigestingWriter, Mapping[str, Any]], None]
+    # (obj, path, parameters): writes ``path`` and returns its digest, computed while writing.
+    dump: Callable[[Any, Path, Mapping[str, Any]], Digest]
     load: Callable[[Path], Any]
     # Loading a pickle-family file can run arbitrary code: see the trust rule above.
     runs_code_on_load: bool
@@ -105,10 +143,15 @@ def _import(module_name: str) -> Any:
         ) from exc
 
 
+@functools.cache
+def _signature(function: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(function)
+
+
 def _call(function: Callable[..., Any], name: str, *args: Any, **parameters: Any) -> None:
     """``function(*args, **parameters)``, after checking that it takes those parameters at all."""
     try:
-        inspect.signature(function).bind(*args, **parameters)
+        _signature(function).bind(*args, **parameters)
     except TypeError as exc:
         raise WandbConfigurationError(
             f"serialization_module parameters are not accepted by {name}: {exc}; use the keyword arguments of "
@@ -131,15 +174,12 @@ def choose_format(obj: Any, requested: str | None) -> Format:
     return FORMATS["parquet"] if is_dataframe(obj) else FORMATS["pickle"]
 
 
-def dump(
-    obj: Any, fmt: Format, directory: Path, parameters: Mapping[str, Any]
-) -> tuple[dict[str, Any], tuple[str, int]]:
+def dump(obj: Any, fmt: Format, directory: Path, parameters: Mapping[str, Any]) -> tuple[dict[str, Any], Digest]:
     """Write ``obj`` into ``directory``; return the metadata naming the format, and the file's digest and size."""
     _import("pyarrow" if fmt.name == "parquet" else fmt.name)
     path = directory / fmt.entry
     try:
-        with DigestingWriter(path) as handle:
-            fmt.dump(obj, handle, parameters)
+        digest = fmt.dump(obj, path, parameters)
     except (SerializationError, WandbConfigurationError):
         raise
     except Exception as exc:
@@ -155,7 +195,7 @@ def dump(
             f"({type(exc).__name__}: {exc}); return a value {fmt.name} can write, or set serialization_module "
             f"to {other} in wandb_artifact_configuration."
         ) from exc
-    return _metadata(fmt, parameters), (handle.digest, handle.size)
+    return _metadata(fmt, parameters), digest
 
 
 def _metadata(fmt: Format, parameters: Mapping[str, Any]) -> dict[str, Any]:

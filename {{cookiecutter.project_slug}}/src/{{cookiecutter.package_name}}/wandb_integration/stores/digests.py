@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ def file_digest(path: str | Path) -> str:
     return base64.b64encode(md5.digest()).decode("ascii")
 
 
+def bytes_digest(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode("ascii")
+
+
 def artifact_digest(entries: Iterable[tuple[str, str]]) -> str:
     """Digest of ``(path, file digest)`` pairs; independent of name, type and metadata."""
     md5 = hashlib.md5(usedforsecurity=False)
@@ -36,8 +41,8 @@ def artifact_digest(entries: Iterable[tuple[str, str]]) -> str:
 
 
 class DigestingWriter:
-    """A new file opened for binary writing whose W&B file digest is computed as the bytes are written,
-    so nobody reads the file again to hash it. ``close()`` fsyncs it; ``digest`` and ``size`` then hold."""
+    """A new file opened for binary writing whose W&B file digest is computed as the bytes are written
+    (pickle and its kin write through it); ``digest`` and ``size`` hold after ``close()``."""
 
     def __init__(self, path: Path) -> None:
         self._file = open(path, "xb")  # noqa: SIM115 - closed in close(), which every caller reaches
@@ -59,21 +64,12 @@ class DigestingWriter:
     def writable(self) -> bool:
         return True
 
-    def readable(self) -> bool:
-        return False
-
-    def seekable(self) -> bool:
-        return False
-
     @property
     def closed(self) -> bool:
         return self._file.closed
 
     def close(self) -> None:
-        if not self._file.closed:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
+        self._file.close()
 
     @property
     def digest(self) -> str:
@@ -83,7 +79,41 @@ class DigestingWriter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if exc_info[0] is None:
-            self.close()
-        else:
-            self._file.close()  # failed: the caller discards the file; no fsync
+        self.close()
+
+
+def written_with_digest(path: Path, write: Callable[[Path], None]) -> tuple[str, int]:
+    """Run ``write(path)``, a native writer that creates ``path`` and only appends to it (pyarrow's Parquet
+    writer: a Parquet file is written front to back, footer last), while a second thread hashes the bytes as
+    they land: MD5 releases the GIL, so on two cores the digest costs little wall time instead of a second
+    pass. Returns W&B's digest and the size; if the finished file's size is not what was hashed (a writer
+    that replaced the file), it is hashed again from disk. Writers that may seek back use DigestingWriter."""
+    path.touch(exist_ok=False)  # the follower opens it before the writer truncates and fills it
+    done, result = threading.Event(), {}
+    follower = threading.Thread(target=_follow, args=(path, done, result), daemon=True)
+    follower.start()
+    try:
+        write(path)
+    finally:
+        done.set()
+        follower.join()
+    size = path.stat().st_size
+    if result.get("size") != size:
+        return file_digest(path), size
+    return result["digest"], size
+
+
+def _follow(path: Path, done: threading.Event, result: dict[str, Any]) -> None:
+    md5, size = hashlib.md5(usedforsecurity=False), 0
+    with open(path, "rb") as handle:
+        while True:
+            finished = done.is_set()  # read before the chunk: bytes written before the flag are read after
+            chunk = handle.read(_CHUNK)
+            if chunk:
+                md5.update(chunk)
+                size += len(chunk)
+            elif finished:
+                break
+            else:
+                time.sleep(0.001)
+    result["digest"], result["size"] = base64.b64encode(md5.digest()).decode("ascii"), size

@@ -126,7 +126,8 @@ def remove_if_unlocked(lock_path: Path, also: Path | None = None) -> bool:
 
 
 def hash_file(source: Path, copy_to: Path | None = None) -> tuple[str, int]:
-    """W&B digest and size of ``source``, copied to ``copy_to`` in the same pass; the result is fsynced."""
+    """W&B digest and size of ``source``, copied to ``copy_to`` in the same pass (the store makes stored
+    files durable when it commits them, see ``make_durable``)."""
     md5, size = hashlib.md5(usedforsecurity=False), 0
     with open(source, "rb") as reader, ExitStack() as stack:
         writer = stack.enter_context(open(copy_to, "xb")) if copy_to else None
@@ -135,10 +136,15 @@ def hash_file(source: Path, copy_to: Path | None = None) -> tuple[str, int]:
             size += len(chunk)
             if writer:
                 writer.write(chunk)
-        if writer:
-            writer.flush()
-        fsync((writer or reader).fileno())
     return base64.b64encode(md5.digest()).decode("ascii"), size
+
+
+def make_durable(paths: list[Path]) -> None:
+    """fsync each file and make it read-only: what a committing rename may then publish."""
+    for path in paths:
+        with open(path, "rb") as handle:
+            fsync(handle.fileno())
+        os.chmod(path, READ_ONLY)
 
 
 def read_json(path: Path, what: str, format_version: int) -> dict[str, Any]:
@@ -260,11 +266,6 @@ def fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def make_read_only(paths: list[Path]) -> None:
-    for path in paths:
-        os.chmod(path, READ_ONLY)
 
 
 def remove_tree(path: Path) -> None:

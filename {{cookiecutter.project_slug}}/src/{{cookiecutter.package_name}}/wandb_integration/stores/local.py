@@ -66,7 +66,7 @@ from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, Man
 from .catalog import INDEX, JOURNAL, MANIFEST, VERSIONS, Catalog
 from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, version_number
 from .digests import artifact_digest
-from .files import append_durably, fsync_dir, make_read_only, read_json, storage_errors, write_json
+from .files import append_durably, fsync_dir, make_durable, read_json, storage_errors, write_json
 from .records import FORMAT, journal_line, new_manifest, version_from
 from .repair import RepairReport, repair_store
 from .staging import FILES, Staging, link_or_copy
@@ -108,31 +108,30 @@ class LocalArtifactStore(ArtifactStore):
             record = new_manifest(
                 draft.type, entries, draft.description, draft.metadata, draft.lineage, draft.id, aliases
             )
-            make_read_only(stored)
-            write_json(payload / MANIFEST, record, atomic=False)
-            return self._publish(draft.id, payload, record, aliases)
+            return self._publish(draft.id, payload, record, aliases, stored)
 
     def link(self, version: ArtifactVersion, target: ArtifactId, aliases: Sequence[str] = ()) -> ArtifactVersion:
         """A new version of the registry collection ``target`` sharing ``version``'s files (hard links)."""
         check_id(target)
         checked = check_aliases(aliases)
         with storage_errors(f"artifact '{target}'", self.root), self._staging.empty_payload() as payload:
-            files_dir = payload / FILES
+            files_dir, stored = payload / FILES, []
             for path, entry in version.entries.items():
                 if entry.ref is None:
                     (files_dir / path).parent.mkdir(parents=True, exist_ok=True)
                     link_or_copy(self.local_path(version, path), files_dir / path)
-                    make_read_only([files_dir / path])  # a copy (where links fail) is read-only too
+                    stored.append(files_dir / path)
             lineage = {"linked_from": f"{version.id}:{version.version_tag}", "source_lineage": dict(version.lineage)}
             record = new_manifest(
                 version.type, dict(version.entries), version.description, version.metadata, lineage, target, checked
             )
-            write_json(payload / MANIFEST, record, atomic=False)
-            return self._publish(target, payload, record, checked)
+            return self._publish(target, payload, record, checked, stored)
 
     def _publish(
-        self, artifact: ArtifactId, payload: Path, record: dict[str, Any], aliases: list[str]
+        self, artifact: ArtifactId, payload: Path, record: dict[str, Any], aliases: list[str], stored: list[Path]
     ) -> ArtifactVersion:
+        """Under the name's lock: reuse an intact latest of equal content (its alias moves journaled), or
+        make the payload durable (files, manifest) and commit it as a new version with one rename."""
         name_dir = self.name_dir(artifact)
         with self.lock(artifact):
             catalog = self.catalog(artifact) or Catalog(artifact)
@@ -155,6 +154,8 @@ class LocalArtifactStore(ArtifactStore):
             else:
                 if not (name_dir / INDEX).exists():  # the index exists before any version folder does
                     self.write_index(artifact, catalog)
+                make_durable(stored)
+                write_json(payload / MANIFEST, record, atomic=False)
                 number = self._rename_into_place(name_dir / VERSIONS, payload, catalog.floor)
                 catalog.add(number, record["digest"], record["created_at"])
                 self._manifests[name_dir / VERSIONS / f"v{number}"] = record

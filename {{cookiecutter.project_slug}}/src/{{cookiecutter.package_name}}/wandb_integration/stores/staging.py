@@ -4,7 +4,8 @@
 process, swept once the process is gone) and fills a payload from a draft: files already written at their
 entry path of a handed-out folder stay where they are (the common case: the IO manager serializes straight
 into it), files elsewhere in a handed-out folder are moved, the caller's own files are copied. Every stored
-file ends up hashed, fsynced and a regular file (a link is replaced by its bytes).
+file ends up hashed and a regular file (a link is replaced by its bytes); the store makes the files of a
+new version durable when it commits them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from ..errors import WandbConfigurationError
 from .base import ArtifactDraft, ArtifactId, ManifestEntry
-from .files import ScratchArea, fsync, hash_file
+from .files import ScratchArea, hash_file
 
 FILES = "files"
 _Stored = tuple[Path, str, int]  # stored copy, digest, size of a draft file
@@ -26,7 +27,7 @@ _Stored = tuple[Path, str, int]  # stored copy, digest, size of a draft file
 
 class Staging:
     def __init__(self, root: Path) -> None:
-        self._scratch = ScratchArea(root)
+        self._scratch = ScratchArea(root.resolve())  # resolved once: handed-out paths compare as given
         self._swept = False
         self._handed_out: dict[Path, Path] = {}  # files folder handed out by folder() -> its payload
 
@@ -35,7 +36,7 @@ class Staging:
         """A new payload's empty ``files/`` folder, removed on exit unless committed."""
         self.sweep_once()
         with self._scratch.folder() as scratch:
-            files = (scratch / "payload" / FILES).resolve()
+            files = scratch / "payload" / FILES
             files.mkdir(parents=True)
             self._handed_out[files] = files.parent
             try:
@@ -72,7 +73,7 @@ class Staging:
             self._swept = True
 
     def _keep_in_place(self, draft: ArtifactDraft, files_dir: Path, entries: dict[str, ManifestEntry]) -> list[Path]:
-        """Hash (unless the writer did) and fsync the staged files; drop anything the draft does not list."""
+        """Hash the staged files (unless the writer did); drop anything the draft does not list."""
         for folder, _dirs, names in os.walk(files_dir):
             for name in names:
                 path = Path(folder) / name
@@ -87,13 +88,7 @@ class Staging:
                 copy = target.with_name(target.name + ".copy")
                 shutil.copyfile(target, copy)
                 os.replace(copy, target)
-            known = draft.digests.get(path)
-            if known is None:
-                digest, size = hash_file(target)
-            else:
-                digest, size = known
-                with open(target, "rb") as handle:
-                    fsync(handle.fileno())
+            digest, size = draft.digests.get(path) or hash_file(target)
             entries[path] = ManifestEntry(path, digest, size)
             stored.append(target)
         return stored
