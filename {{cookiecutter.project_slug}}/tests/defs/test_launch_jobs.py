@@ -23,7 +23,11 @@ def test_example_run_configs_are_valid_for_their_jobs():
         assert validated["resources"]["wandb_config"]["config"]["entity"]
 
 
-@pytest.mark.parametrize(("min_accuracy", "succeeds"), [(0.8, True), (1.01, False)])
+@pytest.mark.parametrize(
+    ("min_accuracy", "succeeds"),
+    # Each case runs train.py in a process of its own (~5 s, most of it importing scikit-learn).
+    [(0.8, True), pytest.param(1.01, False, marks=pytest.mark.slow)],
+)
 def test_local_training_job_runs_train_py_offline_and_its_exit_code_decides(monkeypatch, min_accuracy, succeeds):
     monkeypatch.chdir(PROJECT_ROOT)
     parameters = {**launch_jobs.LOCAL_TRAINING["parameters"], "min-accuracy": min_accuracy}

@@ -1,9 +1,12 @@
 """The whole example graph materialized into a temporary offline store: versions, aliases, lineage, metrics."""
 
+from dataclasses import dataclass
+from typing import Any
+
 import dagster as dg
 import pytest
 
-from tests._package import advanced_assets, dataset_assets, external_artifact, integration, model_assets
+from tests._package import advanced_assets, dataset_assets, external_artifact, integration, local_store, model_assets
 from tests.conftest import ENTITY, PROJECT
 
 ArtifactId = integration.stores.ArtifactId
@@ -34,13 +37,27 @@ def run(resources, instance, **run_config):
     return result
 
 
-@pytest.fixture
-def first_run(resources, instance, wandb_resource):
-    external_artifact.seed_external_artifact(wandb_resource.settings())
-    return run(resources, instance)
+@dataclass
+class Pipeline:
+    result: dg.ExecuteInProcessResult
+    store: Any
 
 
-def test_every_asset_becomes_a_versioned_artifact_with_lineage(first_run, store):
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    """One materialization of the whole graph into a fresh store, shared by the tests that only read it."""
+    resource = integration.WandbResource(
+        entity=ENTITY, project=PROJECT, mode="offline", base_dir=str(tmp_path_factory.mktemp("pipeline"))
+    )
+    manager = integration.WandbArtifactsIOManager(wandb_resource=resource)
+    resources = {"wandb_resource": resource, "wandb_artifacts_manager": manager, "io_manager": manager}
+    external_artifact.seed_external_artifact(resource.settings())
+    with dg.instance_for_test() as instance:
+        yield Pipeline(run(resources, instance), local_store.LocalArtifactStore(resource.settings().store_dir))
+
+
+def test_every_asset_becomes_a_versioned_artifact_with_lineage(pipeline):
+    store, result = pipeline.store, pipeline.result
     expected_types = {
         "raw_dataset": "dataset",
         "training_dataset": "training_dataset",
@@ -55,8 +72,8 @@ def test_every_asset_becomes_a_versioned_artifact_with_lineage(first_run, store)
     for name, artifact_type in expected_types.items():
         version = store.resolve(ids(name))
         assert (version.version, version.type) == (0, artifact_type), name
-        assert {"latest", f"dagster-run-{first_run.run_id[:8]}"} <= set(version.aliases), name
-        assert version.lineage["dagster_run_id"] == first_run.run_id
+        assert {"latest", f"dagster-run-{result.run_id[:8]}"} <= set(version.aliases), name
+        assert version.lineage["dagster_run_id"] == result.run_id
     model = store.resolve(ids("trained_model"))
     # dagster-wandb's keys, so code still on it reads the model too
     assert model.metadata["source_serialization_module"] == "joblib"
@@ -67,12 +84,13 @@ def test_every_asset_becomes_a_versioned_artifact_with_lineage(first_run, store)
     assert "reference" in store.resolve(ids("dataset_bundle")).aliases
 
 
-def test_the_model_is_good_and_promoted_to_the_local_registry(first_run, store, instance):
-    metadata = first_run.asset_materializations_for_node("model_evaluation")[0].metadata
+def test_the_model_is_good_and_promoted_to_the_local_registry(pipeline):
+    store, result = pipeline.store, pipeline.result
+    metadata = result.asset_materializations_for_node("model_evaluation")[0].metadata
     assert metadata["accuracy"].value >= ACCURACY_FLOOR
     assert "| accuracy |" in metadata["metrics"].value
     assert metadata["wandb_artifact_version"].value == "v0"
-    decision = first_run.output_for_node("registered_model")
+    decision = result.output_for_node("registered_model")
     assert decision["promoted"] is True
     collection = ArtifactId(
         ENTITY, "wandb-registry-model", decision["wandb_registry_path"].split("/")[-1].split(":")[0]
@@ -82,16 +100,19 @@ def test_the_model_is_good_and_promoted_to_the_local_registry(first_run, store, 
     assert registered.lineage["linked_from"] == "test-entity/test-project/trained_model:v0"
 
 
-def test_reads_by_get_path_version_alias_and_external(first_run):
-    assert first_run.output_for_node("evaluation_report").startswith("# Per-class recall")
-    assert first_run.output_for_node("first_bundle_classes").startswith("class,cultivar")
-    assert first_run.output_for_node("reference_bundle_schema") == {"target": "int", "features": 13}
-    assert first_run.output_for_node("label_names") == external_artifact.LABELS
+def test_reads_by_get_path_version_alias_and_external(pipeline):
+    result = pipeline.result
+    assert result.output_for_node("evaluation_report").startswith("# Per-class recall")
+    assert result.output_for_node("first_bundle_classes").startswith("class,cultivar")
+    assert result.output_for_node("reference_bundle_schema") == {"target": "int", "features": 13}
+    assert result.output_for_node("label_names") == external_artifact.LABELS
 
 
 def test_unchanged_rematerialization_adds_no_versions_but_a_new_hyperparameter_does(
-    first_run, resources, instance, store
+    resources, instance, store, wandb_resource
 ):
+    external_artifact.seed_external_artifact(wandb_resource.settings())
+    run(resources, instance)
     run(resources, instance)
     for name in ("raw_dataset", "training_dataset", "trained_model", "dataset_bundle"):
         assert [v.version for v in store.versions(ids(name))] == [0], name

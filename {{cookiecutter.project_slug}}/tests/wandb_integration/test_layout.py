@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests._package import PACKAGE_NAME, integration
+
+pytestmark = pytest.mark.slow  # starts processes of its own
 
 PACKAGE_DIR = Path(integration.__file__).parent
 ROOT = f"{PACKAGE_NAME}.wandb_integration"

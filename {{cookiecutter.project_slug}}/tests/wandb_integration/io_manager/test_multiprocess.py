@@ -8,6 +8,8 @@ import pytest
 
 from tests._package import PACKAGE_NAME, integration
 
+pytestmark = pytest.mark.slow  # starts processes of its own
+
 local = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.local")
 FAN_OUT = 4
 

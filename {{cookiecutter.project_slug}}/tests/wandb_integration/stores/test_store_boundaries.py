@@ -135,6 +135,7 @@ def test_setting_the_io_manager_up_writes_nothing_and_runs_leave_no_files_behind
 
 
 @needs_mounts
+@pytest.mark.slow
 def test_a_full_disk_is_a_storage_error_and_every_earlier_version_survives(tmp_path):
     base = tmp_path / "small-disk"
     base.mkdir()
@@ -157,6 +158,7 @@ def test_a_full_disk_is_a_storage_error_and_every_earlier_version_survives(tmp_p
 
 
 @needs_mounts
+@pytest.mark.slow
 def test_a_read_only_store_is_readable_through_the_io_manager_and_refuses_writes_clearly(tmp_path, base_dir):
     @dg.asset
     def upstream() -> list:

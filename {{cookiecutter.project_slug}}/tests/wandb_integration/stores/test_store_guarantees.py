@@ -203,6 +203,7 @@ def test_a_planted_link_at_the_index_temp_file_writes_nothing_outside(root, tmp_
     assert not (name_dir(root) / "index.json").is_symlink()
 
 
+@pytest.mark.stress
 def test_a_writer_racing_a_process_that_deletes_the_index_loses_nothing(root):
     write(root, b"seed")
     script = (
@@ -283,6 +284,7 @@ def test_repair_finds_corrupted_files_and_a_dry_run_writes_nothing(root):
     assert quick.damaged == {} and (name_dir(root) / "index.json").exists()
 
 
+@pytest.mark.slow  # runs the command-line interface in processes of its own
 def test_the_repair_command(base_dir, root):
     write(root, b"zero")
     (name_dir(root) / "index.json").unlink()
