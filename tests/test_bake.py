@@ -7,6 +7,7 @@ default and the all-off combinations only.
 
 import ast
 import itertools
+import re
 import tomllib
 
 import pytest
@@ -119,6 +120,18 @@ def test_generated_project_lints_clean(project):
     for command in (["check", "."], ["format", "--check", "."]):
         completed = run_in(project, str(BIN / "ruff"), *command)
         assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_make_help_lists_every_target_in_plain_words(project):
+    completed = run_in(project, "make", "--no-print-directory", "help")
+    assert completed.returncode == 0, completed.stderr
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", completed.stdout)  # without the colours
+    listed = {line.split()[0] for line in shown.splitlines() if line.strip()}
+    makefile = (project / "Makefile").read_text()
+    phony = {name for line in makefile.splitlines() if line.startswith(".PHONY:") for name in line.split()[1:]}
+    assert phony <= listed, f"targets without a help line: {sorted(phony - listed)}"
+    assert "$(" not in shown, "help shows unexpanded make variables"
+    assert {"install", "dev", "materialize", "test", "test-all", "publish", "repair"} <= listed
 
 
 @pytest.mark.slow
