@@ -5,6 +5,7 @@ Usage: ``python worker.py <case> --package <pkg> [options]`` with the baked proj
 """
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -12,10 +13,17 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import workloads
+
 os.environ.setdefault("WANDB_MODE", "offline")
+os.environ.setdefault("WANDB_SILENT", "true")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+_SCRATCH = tempfile.mkdtemp(prefix="bench-wandb-")  # wandb's own files stay out of the home folder
+for _name in ("WANDB_DIR", "WANDB_CACHE_DIR", "WANDB_DATA_DIR", "WANDB_CONFIG_DIR"):
+    os.environ.setdefault(_name, os.path.join(_SCRATCH, _name.lower()))
 
 
 def max_rss_mb() -> float:
@@ -36,61 +44,114 @@ def io_manager(kind: str, package: str, base_dir: Path):
     return integration.WandbArtifactsIOManager(wandb_resource=resource_)
 
 
-def small_assets(args) -> dict:
-    """Case 1: a chain of 20 assets holding small dicts and lists, materialized in one process."""
-    import dagster as dg
+class Side:
+    """One IO manager with its own folder and Dagster instance, kept across repetitions."""
 
-    def make(index: int):
-        ins = {"previous": dg.AssetIn(f"small_{index - 1}")} if index else {}
+    def __init__(self, kind: str, package: str, root: Path) -> None:
+        import dagster as dg
 
-        @dg.asset(name=f"small_{index}", ins=ins)
-        def _asset(**previous) -> dict:
-            base = previous.get("previous", {"values": []})
-            return {"index": index, "values": [*base["values"][-50:], index], "tags": ["a", "b"]}
+        self.base_dir = root / f"{kind}-data"
+        self.base_dir.mkdir()
+        (root / f"{kind}-instance").mkdir()
+        self.instance = dg.DagsterInstance.ephemeral(tempdir=str(root / f"{kind}-instance"))
+        self.manager = io_manager(kind, package, self.base_dir)
 
-        return _asset
+    def materialize(self, assets: list) -> float:
+        """Seconds of one ``dg.materialize``; the sync and collection before it are outside the clock."""
+        import dagster as dg
 
-    assets = [make(i) for i in range(args.count)]
-    with tempfile.TemporaryDirectory() as folder:
-        manager = io_manager(args.io, args.package, Path(folder))
-        instance = dg.DagsterInstance.ephemeral()
+        os.sync()  # neither side's fsyncs pay for the other's dirty pages
+        gc.collect()
         start = time.perf_counter()
-        result = dg.materialize(assets, resources={"io_manager": manager}, instance=instance)
+        result = dg.materialize(assets, resources={"io_manager": self.manager}, instance=self.instance)
         seconds = time.perf_counter() - start
         assert result.success
-    return {"seconds": seconds}
+        return seconds
+
+
+def sampled(args, build: Callable[[int], list]) -> dict:
+    """``--mode fresh``: one materialize of ``--io`` in this process. ``--mode repeated``: ``--pairs``
+    alternating materializations of both sides in this one process (first pair dropped by the caller)."""
+    preimport(args.package)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        if args.mode == "fresh":
+            side = Side(args.io, args.package, root)
+            return {"seconds": side.materialize(build(0)), "bytes_on_disk": stored_bytes(side.base_dir)}
+        sides = {"ours": Side("ours", args.package, root), "fs": Side("fs", args.package, root)}
+        times: dict[str, list[float]] = {"ours": [], "fs": []}
+        for repetition in range(args.pairs):
+            for kind, side in sides.items():
+                times[kind].append(side.materialize(build(repetition)))
+        return {"seconds": 0.0, "ours": times["ours"], "fs": times["fs"]}
+
+
+def preimport(package: str) -> None:
+    """What either side imports lazily on its first value, so that one-time imports stay off the clock
+    (case 9 measures them)."""
+    import pyarrow.parquet  # noqa: F401
+
+    for module in ("stores.local", "serialization.formats", "io_manager.worker"):
+        importlib.import_module(f"{package}.wandb_integration.{module}")
+
+
+def stored_bytes(base_dir: Path) -> int:
+    """Bytes of the stored values: Parquet or pickle files, not the store's small JSON records."""
+    return sum(
+        p.stat().st_size
+        for p in base_dir.rglob("*")
+        if p.is_file() and not p.is_symlink() and p.suffix not in (".json", ".jsonl", ".lock")
+    )
+
+
+def small_assets(args) -> dict:
+    """Case 1: a chain of small dict assets; with ``--new-versions`` every repetition stores new values."""
+    return sampled(
+        args, lambda repetition: workloads.small_chain(args.count, repetition if args.new_versions else None)
+    )
 
 
 def dataframe(args) -> dict:
-    """Case 2: one wide DataFrame written by one asset and read back by another."""
+    """Case 2: a DataFrame of ``--shape`` written by one asset and read back by another."""
+    return sampled(args, lambda repetition: workloads.frame_pair(args.shape, args.rows, seed=repetition))
+
+
+def pipeline(args) -> dict:
+    """Case 8: the example pipeline's data and training steps under the multiprocess executor."""
     import dagster as dg
-    import numpy as np
-    import pandas as pd
+    import pipeline_job
 
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({f"f{i}": rng.normal(size=args.rows) for i in range(8)})
-    frame["count"] = rng.integers(0, 1000, size=args.rows)
-    frame["label"] = pd.Series(rng.choice([f"class_{i}" for i in range(10)], size=args.rows))
+    with tempfile.TemporaryDirectory() as home:
+        os.environ.update(
+            {"DAGSTER_HOME": home, "BENCH_PACKAGE": args.package, "BENCH_IO": args.io, "BENCH_FS_DIR": home + "/fs"}
+        )
+        Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        with dg.DagsterInstance.get() as instance:
+            start = time.perf_counter()
+            result = dg.execute_job(dg.reconstructable(pipeline_job.training_steps_job), instance=instance)
+            seconds = time.perf_counter() - start
+            assert result.success
+    return {"seconds": seconds, "steps": len(pipeline_job.STEPS) - 1}
 
-    @dg.asset
-    def table() -> pd.DataFrame:
-        return frame
 
-    @dg.asset
-    def rows(table: pd.DataFrame) -> None:
-        assert len(table) == args.rows
+def step_startup(args) -> dict:
+    """Case 9: what a step process pays before and around a step that handles a small dict: importing the
+    code location, setting the IO manager up, one output and one input. The clock starts at the import."""
+    start = time.perf_counter()
+    definitions = importlib.import_module(f"{args.package}.definitions")
+    defs = definitions.defs() if callable(definitions.defs) else definitions.defs
+    import dagster as dg
 
     with tempfile.TemporaryDirectory() as folder:
         manager = io_manager(args.io, args.package, Path(folder))
-        start = time.perf_counter()
-        result = dg.materialize(
-            [table, rows], resources={"io_manager": manager}, instance=dg.DagsterInstance.ephemeral()
-        )
-        seconds = time.perf_counter() - start
-        assert result.success
-        stored = [p for p in Path(folder).rglob("*") if p.is_file() and p.name in ("table", "output.parquet")]
-        size = sum(p.stat().st_size for p in stored)
-    return {"seconds": seconds, "bytes_on_disk": size}
+        instance = dg.DagsterInstance.ephemeral(tempdir=folder)
+        result = dg.materialize(workloads.small_chain(2), resources={"io_manager": manager}, instance=instance)
+        assert result.success and defs is not None
+    heavy = [name for name in HEAVY_MODULES if name in sys.modules]
+    return {"seconds": time.perf_counter() - start, f"heavy_imports_{args.io}": heavy}
+
+
+HEAVY_MODULES = ("wandb", "pandas", "pyarrow", "sklearn", "numpy")
 
 
 def get_path(args) -> dict:
@@ -184,6 +245,8 @@ def load(args) -> dict:
 CASES = {
     "small_assets": small_assets,
     "dataframe": dataframe,
+    "pipeline": pipeline,
+    "step_startup": step_startup,
     "get_path": get_path,
     "cache_expiry": cache_expiry,
     "load": load,
@@ -195,6 +258,10 @@ def main() -> None:
     parser.add_argument("case", choices=sorted(CASES))
     parser.add_argument("--package", required=True)
     parser.add_argument("--io", choices=("ours", "fs"), default="ours")
+    parser.add_argument("--mode", choices=("fresh", "repeated"), default="fresh")
+    parser.add_argument("--pairs", type=int, default=6)
+    parser.add_argument("--new-versions", action="store_true")
+    parser.add_argument("--shape", choices=sorted(workloads.SHAPES), default="floats")
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--size-mb", type=int, default=1024)
