@@ -17,7 +17,7 @@ from typing import Any, Literal
 import dagster as dg
 from pydantic import Field, PrivateAttr, model_validator
 
-from . import runs
+from . import run_metrics, runs
 from .connectivity import check_connection, check_server
 from .errors import WandbModeError
 from .settings import WandbSettings, check_entity, check_project, default_base_dir, resolve_mode, wandb_settings
@@ -149,6 +149,9 @@ class WandbResource(dg.ConfigurableResource):
         arguments are reported with a ``SharedRunWarning``; the run is finished by its last holder, with
         exit code 1 if any holder failed. Outside a run (direct invocation) wandb picks a new id.
         Offline, wandb writes an offline run under ``base_dir`` that ``wandb sync`` can upload later.
+
+        Inside an asset, what the block logs (new or changed summary scalars, and ``config``) is added to
+        the asset's materialization metadata as ``wandb_summary/<key>`` (see ``run_metrics.py``).
         """
         resolved = settings or self.settings()
         check_server(resolved)
@@ -170,10 +173,12 @@ class WandbResource(dg.ConfigurableResource):
             )
 
         run = runs.acquire(wandb, run_id, resolved.entity, resolved.project, init, init_kwargs=init_kwargs)
+        before = run_metrics.snapshot(run)
         failed = True
         try:
             yield run
             failed = False
+            run_metrics.attach_to_current_asset(run_metrics.metadata_since(run, before, init_kwargs.get("config")))
         finally:
             runs.release(wandb, run, failed=failed)
 
