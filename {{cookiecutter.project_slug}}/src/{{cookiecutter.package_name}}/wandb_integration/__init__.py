@@ -4,7 +4,8 @@ Public names: ``WandbResource`` and ``WandbArtifactsIOManager`` (Pythonic config
 ``wandb_artifacts_io_manager`` (classic definitions that accept ``.configured({...})``), ``wandb_config``
 (the ``entity`` / ``project`` values resource), ``run_launch_agent`` and ``run_launch_job`` (W&B Launch),
 ``WandbArtifactConfiguration`` and ``SerializationModule`` (the typed metadata dicts),
-``check_definitions`` (every configuration checked when the code location loads) and the
+``check_definitions`` (every configuration checked when the code location loads), the automation
+helpers ``observable_artifact``, ``wandb_artifact_sensor`` and ``artifact_integrity_checks``, and the
 ``WandbArtifactsIOManagerError`` exception family.
 
 Modes: ``auto`` (default) is online when an API key is configured or ``WANDB_API_KEY`` is set, else
@@ -35,6 +36,7 @@ Module map (each layer imports only the ones listed before it)::
       payload.py                Artifact, W&B object or serialized object; several partitions' values
       wandb_objects.py          W&B values (Table, Image, Artifact) as outputs
       extra_entries.py          add_files / add_dirs / add_references
+    run_metrics.py              what an asset logs through WandbResource.run(), put on its materialization
     resource.py                 WandbResource, classic wandb_resource and wandb_config
     io_manager/                 the artifacts IO manager
       manager.py                WandbArtifactsIOManager and classic wandb_artifacts_io_manager (config only)
@@ -43,6 +45,11 @@ Module map (each layer imports only the ones listed before it)::
       context.py                readers of Dagster's input and output contexts
       run_outputs.py            what this run's upstream steps recorded (the version a read takes)
       validation.py             check_definitions: every artifact configuration checked at load
+    automation/                 Dagster automation driven by W&B artifacts
+      versions.py               which version an artifact path names now (local store or W&B API)
+      observations.py           observable_artifact: external assets whose data version is the W&B digest
+      sensors.py                wandb_artifact_sensor: a run per new version or moved alias
+      checks.py                 artifact_integrity_checks: stored versions verified as asset checks
     publishing/                 push offline versions to W&B: publish.py (command, op, job) over replay.py
     __main__.py                 the commands: python -m <package>.wandb_integration publish | repair
     launch/                     W&B Launch ops
@@ -57,6 +64,7 @@ On-disk layout under ``base_dir`` (default: the Dagster instance storage directo
 """
 
 from .artifact_configuration import SerializationModule, WandbArtifactConfiguration
+from .automation import artifact_integrity_checks, observable_artifact, wandb_artifact_sensor
 from .errors import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
@@ -88,9 +96,12 @@ __all__ = [
     "WandbConfigurationError",
     "WandbModeError",
     "WandbResource",
+    "artifact_integrity_checks",
     "check_definitions",
+    "observable_artifact",
     "run_launch_agent",
     "run_launch_job",
+    "wandb_artifact_sensor",
     "wandb_artifacts_io_manager",
     "wandb_config",
     "wandb_resource",
