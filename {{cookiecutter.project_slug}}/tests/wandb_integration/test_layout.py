@@ -29,6 +29,9 @@ def _module_files() -> dict[str, Path]:
 
 
 MODULES = _module_files()
+# Parsed at collection, before any test starts threads: CPython 3.11's ast.parse can fail with a spurious
+# "AST constructor recursion depth mismatch" while other threads run (python/cpython#106905).
+TREES = {module: ast.parse(path.read_text()) for module, path in MODULES.items()}
 
 
 def imports_of(module: str) -> set[str]:
@@ -36,7 +39,7 @@ def imports_of(module: str) -> set[str]:
     path = MODULES[module]
     package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     targets: set[str] = set()
-    tree = ast.parse(path.read_text())
+    tree = TREES[module]
     type_only = {  # `if TYPE_CHECKING:` imports exist for annotations only and never run
         id(child)
         for node in ast.walk(tree)
