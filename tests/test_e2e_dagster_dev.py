@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, REPO, answers_of, project_env
+from .conftest import BIN, REPO, answers_of, project_env, run_in
 
 SCREENSHOTS = REPO / ".bake" / "screenshots"
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -70,6 +70,12 @@ def dagster_dev(baked, tmp_path):
     (home / "dagster.yaml").write_text(DAGSTER_YAML)
     port = free_port()
     env = {**project_env(project), "DAGSTER_HOME": str(home)}
+    # As `make dev` does first: publish the labels artifact raw_dataset reads (made outside Dagster).
+    package = answers_of(project)["package_name"]
+    published = run_in(
+        project, str(BIN / "python"), "-m", f"{package}.external_artifact", env={"DAGSTER_HOME": str(home)}
+    )
+    assert published.returncode == 0, published.stderr
     with open(tmp_path / "dagster-dev.log", "w") as log:
         process = subprocess.Popen(
             # As `make dev` runs it: dg reads [tool.dg] (the module and the location name) from pyproject.
@@ -174,7 +180,14 @@ def test_materialize_in_dagster_dev_and_see_the_wandb_metadata(dagster_dev):
         loaded = "return arguments[0].complete && arguments[0].naturalWidth"
         assert wait_for(lambda: driver.execute_script(loaded, picture), 30, "the picture to load") > 0
         driver.save_screenshot(str(SCREENSHOTS / "model_evaluation.png"))
+
+        # The Checks tab: the blocking threshold check that gated registered_model, with its result.
+        open_page(driver, f"http://127.0.0.1:{port}/assets/model_evaluation?view=checks")
+        wait_for(lambda: "model_meets_thresholds" in driver.page_source, 60, "the check on the Checks tab")
+        wait_for(lambda: "Passed" in driver.page_source, 60, "the check's result")
+        driver.save_screenshot(str(SCREENSHOTS / "model_evaluation_checks.png"))
     finally:
         driver.quit()
     assert (SCREENSHOTS / "asset_graph.png").stat().st_size > 10_000
+    assert (SCREENSHOTS / "model_evaluation_checks.png").stat().st_size > 10_000
     print(f"e2e: {time.monotonic() - started:.1f} s after the server answered", file=sys.stderr)

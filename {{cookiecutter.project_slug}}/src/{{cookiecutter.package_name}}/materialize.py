@@ -72,6 +72,23 @@ def partition_runs(definitions: dg.Definitions, instance: dg.DagsterInstance) ->
     return done
 
 
+def check_lines(evaluations: list) -> list[str]:
+    """One line per asset check that ran: the threshold gate in full, the integrity checks summed up."""
+    lines, integrity = [], []
+    for evaluation in evaluations:
+        if evaluation.check_name == "wandb_artifact_integrity":
+            integrity.append(evaluation)
+            continue
+        outcome = "passed" if evaluation.passed else "FAILED"
+        where = evaluation.asset_key.to_user_string()
+        lines.append(f"check {evaluation.check_name} on {where}: {outcome} ({evaluation.description})")
+    if integrity:
+        failed = [e.asset_key.to_user_string() for e in integrity if not e.passed]
+        verdict = f"failed for {', '.join(failed)}" if failed else "every stored version intact"
+        lines.append(f"check wandb_artifact_integrity on {len(integrity)} assets: {verdict}")
+    return lines
+
+
 def main(echo: Callable[[str], None] = print) -> dict:
     if not os.environ.get("DAGSTER_HOME"):
         raise SystemExit("DAGSTER_HOME is not set; run `make materialize`, or export DAGSTER_HOME=<a folder>.")
@@ -80,9 +97,10 @@ def main(echo: Callable[[str], None] = print) -> dict:
     wandb_resource = definitions.resources["wandb_resource"]
     settings = wandb_resource.settings(instance_storage_dir=instance.storage_directory())
     echo(f"W&B mode: {settings.mode} ({settings.mode_reason})")
-    echo(f"seeded external artifact {seed_external_artifact(settings)}")
-    for job in ("training_job", "artifact_patterns_job", "classic_job"):
-        run_job(definitions, instance, job)
+    echo(f"published the labels artifact (as a labelling team would): {seed_external_artifact(settings)}")
+    checks = []
+    for job in ("training_job", "artifact_integrity_job", "artifact_patterns_job", "classic_job"):
+        checks += run_job(definitions, instance, job).get_asset_check_evaluations()
         echo(f"ran {job}")
     for line in partition_runs(definitions, instance):
         echo(f"materialized {line}")
@@ -94,6 +112,8 @@ def main(echo: Callable[[str], None] = print) -> dict:
     metrics = {name: round(metadata[name].value, 4) for name in ("accuracy", "f1_macro", "roc_auc_ovr")}
     decision = instance.get_latest_materialization_event(dg.AssetKey("registered_model")).asset_materialization
     echo(f"validation metrics of trained_model: {json.dumps(metrics)}")
+    for line in check_lines(checks):
+        echo(line)
     echo(f"promoted to the registry: {decision.metadata['promoted'].value}")
     where = settings.store_dir if settings.mode == "offline" else f"W&B {settings.entity}/{settings.project}"
     echo(f"artifacts: {where}")

@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from tests._package import dataset_assets, integration
+from tests._package import dataset_assets, external_artifact, integration
 from tests.conftest import ENTITY, PROJECT
 
 __all__ = ["ENTITY", "PROJECT"]
@@ -25,7 +25,8 @@ def instance():
 
 @pytest.fixture(scope="session")
 def wine() -> pd.DataFrame:
-    return dataset_assets.load_wine()
+    """The wine data as raw_dataset makes it: with the cultivar names of the default labels."""
+    return dataset_assets.with_cultivars(dataset_assets.load_wine(), external_artifact.LABELS)
 
 
 @pytest.fixture

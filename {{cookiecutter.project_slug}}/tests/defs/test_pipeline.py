@@ -6,7 +6,15 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from tests._package import advanced_assets, dataset_assets, external_artifact, integration, local_store, model_assets
+from tests._package import (
+    advanced_assets,
+    checks,
+    dataset_assets,
+    external_artifact,
+    integration,
+    local_store,
+    model_assets,
+)
 from tests.conftest import ENTITY, PROJECT
 
 ArtifactId = integration.stores.ArtifactId
@@ -22,8 +30,9 @@ ASSETS = [
     advanced_assets.dataset_bundle,
     advanced_assets.first_bundle_classes,
     advanced_assets.reference_bundle_schema,
-    advanced_assets.wine_labels,
+    dataset_assets.wine_labels,
     advanced_assets.label_names,
+    checks.model_meets_thresholds,
 ]
 
 

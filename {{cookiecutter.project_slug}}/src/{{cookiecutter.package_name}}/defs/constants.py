@@ -21,5 +21,9 @@ TRAINING_GROUP = "training"
 EXAMPLES_GROUP = "artifact_patterns"
 PARTITIONS_GROUP = "partitions"
 
+# The artifact a labelling team publishes outside Dagster (external_artifact.py plays that team), and its file.
+LABELS_ARTIFACT = "wine_labels"
+LABELS_FILE = "labels.json"
+
 # The model registry collection models are promoted to (local registry offline).
 REGISTRY_COLLECTION = "wandb-registry-model/{{ cookiecutter.package_name }}_classifier"

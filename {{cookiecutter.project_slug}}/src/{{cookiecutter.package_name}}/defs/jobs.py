@@ -3,12 +3,23 @@
 import dagster as dg
 
 from ..wandb_integration.publishing import publish_offline_artifacts
+from .checks import integrity_checks
 from .constants import DATA_GROUP, EXAMPLES_GROUP, TRAINING_GROUP
+
+# The integrity checks re-read stored files, so they run in a job of their own, not in every training run.
+INTEGRITY_CHECKS = dg.AssetSelection.checks(*integrity_checks)
 
 training_job = dg.define_asset_job(
     "training_job",
-    selection=dg.AssetSelection.groups(DATA_GROUP, TRAINING_GROUP),
-    description="Load the wine data, split it, train, evaluate, report and promote the model to the registry.",
+    selection=dg.AssetSelection.groups(DATA_GROUP, TRAINING_GROUP) - INTEGRITY_CHECKS,
+    description="Observe wine_labels, load the wine data, split it, train, evaluate (the blocking threshold "
+    "check), report and promote the model to the registry.",
+)
+
+artifact_integrity_job = dg.define_asset_job(
+    "artifact_integrity_job",
+    selection=INTEGRITY_CHECKS,
+    description="Verify every stored W&B artifact version of the data and training families against its digest.",
 )
 
 artifact_patterns_job = dg.define_asset_job(

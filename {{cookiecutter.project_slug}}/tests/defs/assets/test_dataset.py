@@ -1,20 +1,38 @@
 """The data family by direct invocation."""
 
+import json
+
 import dagster as dg
 import pytest
 
 from tests._package import dataset_assets
 
 
-def test_raw_dataset_is_the_wine_data_with_schema_and_preview():
-    context = dg.build_asset_context()
-    frame = dataset_assets.raw_dataset(context)
-    assert frame.shape == (178, 14)
+def labels_file(tmp_path, names):
+    path = tmp_path / "labels.json"
+    path.write_text(json.dumps(names))
+    return str(path)
+
+
+def test_raw_dataset_is_the_wine_data_named_by_the_labels_with_schema_and_preview(tmp_path):
+    names = {"0": "barolo", "1": "grignolino", "2": "barbera"}
+    frame = dataset_assets.raw_dataset(dg.build_asset_context(), labels_file(tmp_path, names))
+    assert frame.shape == (178, 15)
     assert set(frame[dataset_assets.TARGET].unique()) == {0, 1, 2}
+    assert frame.groupby(dataset_assets.TARGET)[dataset_assets.CULTIVAR].unique().map(list).to_dict() == {
+        0: ["barolo"],
+        1: ["grignolino"],
+        2: ["barbera"],
+    }
     metadata = dataset_assets.describe_frame(frame)
     assert metadata["dagster/row_count"].value == 178
-    assert [c.name for c in metadata["dagster/column_schema"].value.columns][-1] == "target"
+    assert [c.name for c in metadata["dagster/column_schema"].value.columns][-2:] == ["target", "cultivar"]
     assert metadata["preview"].value.startswith("| alcohol |")
+
+
+def test_labels_that_leave_a_class_unnamed_fail_naming_the_class(tmp_path):
+    with pytest.raises(dg.Failure, match=r"also has \['2'\]; publish a wine_labels version"):
+        dataset_assets.raw_dataset(dg.build_asset_context(), labels_file(tmp_path, {"0": "a", "1": "b"}))
 
 
 def test_split_is_stratified_and_reproducible(small_wine):

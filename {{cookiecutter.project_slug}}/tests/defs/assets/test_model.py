@@ -12,7 +12,6 @@ from tests._package import model_assets
 @pytest.fixture
 def model(small_wine, wandb_resource):
     return model_assets.trained_model(
-        context=dg.build_asset_context(),
         config=model_assets.TrainingConfig(),
         wandb_resource=wandb_resource,
         training_dataset=small_wine,
@@ -20,7 +19,7 @@ def model(small_wine, wandb_resource):
 
 
 def test_trained_model_fits_and_logs_to_an_offline_run(model, small_wine, base_dir):
-    predictions = model.predict(small_wine.drop(columns=["target"]))
+    predictions = model.predict(small_wine.drop(columns=model_assets.LABEL_COLUMNS))
     assert (predictions == small_wine["target"]).mean() > 0.9
     assert list((base_dir / "wandb" / "runs").rglob("offline-run-*")), "training metrics go to a W&B run"
 
@@ -42,13 +41,3 @@ def test_evaluation_report_renders_the_table():
     table = wandb.Table(columns=["class", "support", "recall"], data=[[0, 3, 1.0], [1, 4, 0.75]])
     report = model_assets.evaluation_report(table)
     assert "| 1 | 4 | 0.7500 |" in report
-
-
-def test_registered_model_explains_why_it_did_not_promote(tmp_path, wandb_resource):
-    metrics = tmp_path / "metrics.json"
-    metrics.write_text(json.dumps({"accuracy": 0.5}))
-    context = dg.build_asset_context()
-    decision = model_assets.registered_model(
-        context, model_assets.PromotionConfig(min_accuracy=0.8), wandb_resource, str(metrics)
-    )
-    assert decision == {"promoted": False, "reason": "accuracy 0.5000 is below min_accuracy 0.8", "accuracy": 0.5}

@@ -4,7 +4,7 @@ from importlib import import_module
 
 import dagster as dg
 
-from tests._package import PACKAGE_NAME, dataset_assets, integration
+from tests._package import PACKAGE_NAME, dataset_assets, external_artifact, integration
 
 from ..conftest import ENTITY, PROJECT
 
@@ -34,8 +34,10 @@ def test_readers_take_dicts_keyed_by_partition(wine):
     assert means == {"2024-01-01": float(wine["alcohol"].mean())}
 
 
-def test_partitions_through_the_io_manager(resources, instance, store):
+def test_partitions_through_the_io_manager(resources, instance, store, wandb_resource):
+    external_artifact.seed_external_artifact(wandb_resource.settings())  # raw_dataset reads the labels
     assets = [
+        dataset_assets.wine_labels,
         dataset_assets.raw_dataset,
         partitioned.daily_measurements,
         partitioned.day_over_day,

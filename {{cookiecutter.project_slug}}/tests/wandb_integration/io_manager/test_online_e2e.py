@@ -171,7 +171,7 @@ EXAMPLE_ASSETS = [
     advanced_assets.dataset_bundle,
     advanced_assets.first_bundle_classes,
     advanced_assets.reference_bundle_schema,
-    advanced_assets.wine_labels,
+    dataset_assets.wine_labels,
     advanced_assets.label_names,
 ]
 

@@ -1,5 +1,5 @@
-"""Artifact patterns beyond a single object: a hand-built artifact, reads by version and alias, and an
-artifact made outside Dagster read through an external asset.
+"""Artifact patterns beyond a single object: a hand-built artifact, reads by version and alias, and the
+artifact made outside Dagster (``wine_labels``, an observable external asset) read whole.
 """
 
 import json
@@ -9,9 +9,8 @@ from typing import Any
 
 import dagster as dg
 
-from ..constants import ARTIFACTS_IO_MANAGER_KEY, EXAMPLES_GROUP, WANDB_POOL
+from ..constants import ARTIFACTS_IO_MANAGER_KEY, EXAMPLES_GROUP, LABELS_FILE, WANDB_POOL
 
-EXTERNAL_ARTIFACT = "wine_labels"
 DATASET_SOURCE = "https://archive.ics.uci.edu/dataset/109/wine"
 
 
@@ -65,15 +64,7 @@ def reference_bundle_schema(bundle: Any) -> dict:
     return json.loads(Path(bundle.get_entry("schema/columns.json").download()).read_text())
 
 
-wine_labels = dg.AssetSpec(
-    EXTERNAL_ARTIFACT,
-    group_name=EXAMPLES_GROUP,
-    kinds={"wandb"},
-    description="Label names published to W&B outside Dagster (seed it with `seed_external_artifact`).",
-).with_io_manager_key(ARTIFACTS_IO_MANAGER_KEY)
-
-
 @dg.asset(group_name=EXAMPLES_GROUP, kinds={"wandb"}, io_manager_key=ARTIFACTS_IO_MANAGER_KEY, pool=WANDB_POOL)
 def label_names(wine_labels: Any) -> dict:
-    """Reads the external artifact; it holds plain files, so it arrives as an Artifact."""
-    return json.loads(Path(wine_labels.get_entry("labels.json").download()).read_text())
+    """Reads the external artifact (defs/assets/dataset.py); it holds plain files, so it arrives as an Artifact."""
+    return json.loads(Path(wine_labels.get_entry(LABELS_FILE).download()).read_text())
