@@ -81,6 +81,19 @@ def _failure(assets: list, base: str, **kwargs) -> dict:
     return {"ok": True}
 
 
+def _repair(base: str, *, dry_run: bool) -> dict:
+    """The repair command on ``base``: its exit status and what it printed."""
+    import contextlib
+    import io
+
+    from tests._package import integration_main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = integration_main.main(["repair", "--base-dir", base, *(["--dry-run"] if dry_run else [])])
+    return {"status": status, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+
 def _survivors(base: str, name: str) -> dict:
     """Every version of ``e/p/<name>`` verified byte for byte, and what is left in the store's scratch area."""
     from tests._package import local_store, store_base
@@ -144,6 +157,11 @@ def disk_full() -> dict:
     _fill(base, leave_bytes=6000)  # the payload fits; its manifest and index may not
     result["records"] = _failure([frame_again], base)
     result["records_after"] = _survivors(base, "frame")
+    # A lost index on a full disk: repair cannot write the rebuilt one and says so; reads still work.
+    (Path(base) / "wandb" / "artifacts" / "e" / "p" / "frame" / "index.json").unlink()
+    _fill(base, leave_bytes=0)
+    result["repair"] = _repair(base, dry_run=False)
+    result["repair_after"] = _survivors(base, "frame")
     return result
 
 
@@ -177,4 +195,11 @@ def read_only() -> dict:
     def rewrite():
         return [4, 5, 6]
 
-    return {"writable": writable, "read": read, "seen": seen, "write": _failure([rewrite], base)}
+    return {
+        "writable": writable,
+        "read": read,
+        "seen": seen,
+        "write": _failure([rewrite], base),
+        "repair_dry_run": _repair(base, dry_run=True),
+        "repair": _repair(base, dry_run=False),
+    }

@@ -247,9 +247,10 @@ def test_what_crashed_writers_leave_is_swept_or_kept_never_lost(store, files):
     (name_dir / "versions" / "v2" / "files" / "half.bin").write_bytes(b"half")
     (name_dir / "index.json.tmp").write_text("{")
     # ... and a writer that died while staging (its lock file is left, unheld) is swept.
-    (store.root / ".staging" / "123-dead" / "payload").mkdir(parents=True)
-    (store.root / ".staging" / "123-dead.lock").touch()
-    (store.root / ".staging" / "456-deadlockonly.lock").touch()
+    dead, lock_only = f"123-{'d' * 32}", f"456-{'e' * 32}"  # <pid>-<uuid hex>, as the store names them
+    (store.root / ".staging" / dead / "payload").mkdir(parents=True)
+    (store.root / ".staging" / f"{dead}.lock").touch()
+    (store.root / ".staging" / f"{lock_only}.lock").touch()
     fresh = local_store.LocalArtifactStore(store.root)
     assert fresh.resolve(DATA).version == committed.version == 1
     version = commit(fresh, files, {"a.txt": b"3"})

@@ -31,8 +31,17 @@ def write_with(resources, configuration, value=None):
 
 @pytest.mark.parametrize(
     "name",
-    ["/tmp/escape-{tag}.txt", "../../escape-{tag}.txt", "docs/../../../escape-{tag}.txt", "a\0b", "../", "./x"],
-    ids=["absolute", "dotdot", "nested-dotdot", "nul", "bare-dotdot", "dot"],
+    [
+        "/tmp/escape-{tag}.txt",
+        "../../escape-{tag}.txt",
+        "docs/../../../escape-{tag}.txt",
+        "a\0b",
+        "../",
+        "./x",
+        "docs/" + "x" * 256,
+        "a\\..\\b",
+    ],
+    ids=["absolute", "dotdot", "nested-dotdot", "nul", "bare-dotdot", "dot", "part-too-long", "backslash"],
 )
 @pytest.mark.parametrize("key", ["add_files", "add_dirs"])
 def test_entry_names_that_leave_the_artifact_are_refused_before_anything_is_copied(
@@ -77,6 +86,33 @@ def test_add_dirs_refuses_links_out_of_the_folder_and_stores_links_inside_as_byt
     assert [v.version for v in store.versions(version.id)] == [0]
 
 
+@pytest.mark.parametrize("order", [["a", "a/b"], ["a/b", "a"]])
+def test_a_file_named_like_another_entrys_folder_is_refused_before_anything_is_copied(
+    resources, store, base_dir, tmp_path, order
+):
+    (tmp_path / "one.txt").write_text("1")
+    (tmp_path / "two.txt").write_text("2")
+    items = [{"local_path": str(tmp_path / f), "name": n} for f, n in zip(["one.txt", "two.txt"], order, strict=True)]
+    with pytest.raises(Config, match=r"entry path 'a' of artifact '.*bundle' is used twice \(as a file and a folder"):
+        write_with(resources, {"add_files": items})
+    staging = base_dir / "wandb" / "artifacts" / ".staging"
+    assert not [p for p in staging.rglob("*") if p.is_file() and not p.name.endswith(".lock")]
+
+
+@pytest.mark.parametrize("loop", ["self", "pair"])
+def test_a_link_loop_in_add_dirs_is_refused_naming_the_link(resources, tmp_path, loop):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "data.txt").write_text("payload")
+    if loop == "self":
+        (source / "me").symlink_to(source / "me")
+    else:
+        (source / "ping").symlink_to(source / "pong")
+        (source / "pong").symlink_to(source / "ping")
+    with pytest.raises(Config, match=r"is a link that loops"):
+        write_with(resources, {"add_dirs": [{"local_path": str(source)}]})
+
+
 def test_a_base_dir_that_is_a_file_is_a_configuration_error_naming_it(tmp_path):
     not_a_folder = tmp_path / "base_dir.txt"
     not_a_folder.write_text("")
@@ -102,6 +138,10 @@ def test_a_base_dir_that_is_a_file_is_a_configuration_error_naming_it(tmp_path):
         (errno.EROFS, ["read-only", "EROFS", "writable base_dir"]),
         (errno.EACCES, ["permission is denied", "EACCES"]),
         (errno.ENOTDIR, ["is a file, not a folder", "ENOTDIR"]),
+        (errno.EISDIR, ["a folder is where the store keeps a file", "EISDIR", "repair"]),
+        (errno.EEXIST, ["a file is where the store keeps a folder", "EEXIST", "repair"]),
+        (errno.ELOOP, ["a symbolic link", "ELOOP", "remove the link"]),
+        (errno.ENAMETOOLONG, ["too long", "ENAMETOOLONG", "255 bytes"]),
     ],
 )
 def test_each_storage_errno_names_the_artifact_the_path_and_the_way_out(tmp_path, code, fragments):
@@ -155,6 +195,11 @@ def test_a_full_disk_is_a_storage_error_and_every_earlier_version_survives(tmp_p
         after = result[f"{case}_after"]
         assert after["verified"] == [0], after  # the version written first is whole and verified
         assert after["staging_leftovers"] == [], after  # nothing half-written keeps the disk full
+    repair = result["repair"]
+    assert repair["status"] == 2, repair  # the store cannot be repaired here: not "a human has to look"
+    assert "the disk is full" in repair["stderr"] and "e/p/frame" in repair["stderr"], repair
+    assert "Traceback" not in repair["stderr"], repair
+    assert result["repair_after"]["verified"] == [0]
 
 
 @needs_mounts
@@ -175,4 +220,9 @@ def test_a_read_only_store_is_readable_through_the_io_manager_and_refuses_writes
     assert result["read"] == {"ok": True} and result["seen"] == [[1, 2, 3]]
     assert result["write"]["class"] == "ArtifactStorageError"
     assert "read-only" in result["write"]["message"] and "e/p/upstream" in result["write"]["message"]
+    # A dry-run repair only reads, so it runs there; a real one says the store is read-only, no traceback.
+    assert result["repair_dry_run"]["status"] == 0, result["repair_dry_run"]
+    assert "1 artifact(s) checked" in result["repair_dry_run"]["stdout"]
+    assert result["repair"]["status"] == 2 and "read-only" in result["repair"]["stderr"], result["repair"]
+    assert "Traceback" not in result["repair"]["stderr"]
     assert {path: path.stat().st_mtime_ns for path in everything_under(base_dir)} == before

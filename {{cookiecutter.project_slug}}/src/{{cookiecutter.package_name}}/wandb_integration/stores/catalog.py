@@ -92,11 +92,15 @@ def load(
         raw = (name_dir / INDEX).read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         raw = None
+    except IsADirectoryError:  # not the store's: an unreadable index, rebuilt (writing one reports it)
+        raw = b""
     try:
         index = parse_index(json.loads(raw), artifact) if raw is not None else None
     except (ValueError, UnicodeDecodeError):
         index = None
     folders, others = version_folders(name_dir / VERSIONS)
+    # Every v<N> name counts as used, whatever it is (a stray file, a dangling link): never numbered again.
+    taken = {*folders, *(int(m.group(1)) for name in others if (m := VERSION_FOLDER.match(name)))}
     if raw is None and not folders:
         return None
     try:
@@ -106,10 +110,12 @@ def load(
     unexplained = [f"{VERSIONS}/{name}" for name in others]
     if index is not None and set(index["versions"]) == set(folders) and index["journal_bytes"] == journal_size:
         catalog = Catalog(artifact, index["type"], index["versions"], index["aliases"], journal_size)
-        catalog.floor = max(catalog.versions, default=-1) + 1
+        catalog.floor = max([*catalog.versions, *taken], default=-1) + 1
         catalog.unexplained = unexplained
         return catalog
-    return _rebuild(name_dir, artifact, index, raw is None, folders, unexplained, journal_size, read_manifest)
+    catalog = _rebuild(name_dir, artifact, index, raw is None, folders, unexplained, journal_size, read_manifest)
+    catalog.floor = max(catalog.floor, max(taken, default=-1) + 1)
+    return catalog
 
 
 def _rebuild(

@@ -52,11 +52,17 @@ def is_entry_path(path: object) -> bool:
     the folder it is joined to)."""
     if not isinstance(path, str):
         return False
-    return not (any(part in ("", ".", "..") for part in path.split("/")) or "\\" in path or "\0" in path)
+    parts = path.split("/")
+    return not (
+        any(part in ("", ".", "..") or len(part.encode("utf-8", "surrogatepass")) > 255 for part in parts)
+        or "\\" in path
+        or "\0" in path
+    )
 
 
 ENTRY_PATH_RULE = (
-    "a relative path like 'data/train.csv': no leading '/', no empty, '.' or '..' parts, no backslash or NUL"
+    "a relative path like 'data/train.csv': no leading '/', no empty, '.' or '..' parts, no part longer than "
+    "255 bytes (what filesystems allow), no backslash or NUL"
 )
 
 

@@ -37,14 +37,27 @@ _CHUNK = 1024 * 1024
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
 
+# The names a scratch area hands out (``<pid>-<uuid hex>``); a sweep removes nothing else.
+_TOKEN = re.compile(r"^[0-9]+-[0-9a-f]{32}$")
+
+
 class ScratchArea:
     """Crash-safe temporary folders under ``root`` (which must be on the filesystem they are published to)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def _check_root(self) -> None:
+        """The area must be a real folder: through a planted link, a sweep would delete someone else's files."""
+        if self.root.is_symlink() or (self.root.exists() and not self.root.is_dir()):
+            raise ArtifactStorageError(
+                f"{self.root} is a link or a file, but the store keeps its own scratch folder there and never "
+                "follows links in it. Remove it (the store makes a new folder); nothing was written."
+            )
+
     def folder(self) -> ScratchFolder:
         """A new empty folder, removed by ``close()`` or on leaving ``with``; kept while its process lives."""
+        self._check_root()
         self.root.mkdir(parents=True, exist_ok=True)
         for _ in range(100):
             path = self.root / f"{os.getpid()}-{uuid.uuid4().hex}"
@@ -68,13 +81,16 @@ class ScratchArea:
         return not self._reap(token)
 
     def sweep(self) -> None:
-        """Remove what dead processes left; a folder whose lock is held is skipped, never waited on."""
+        """Remove what dead processes left; a folder whose lock is held is skipped, never waited on. Only
+        names this area hands out are touched: anything else found here is not the store's."""
+        self._check_root()
         try:
             tokens = {path.name.removesuffix(_LOCK) for path in self.root.iterdir()}
         except FileNotFoundError:
             return
         for token in tokens:
-            self._reap(token)
+            if _TOKEN.match(token):
+                self._reap(token)
 
     def _reap(self, token: str) -> bool:
         """Remove ``token``'s folder and lock if no live process holds the lock; return whether it did."""
@@ -182,11 +198,18 @@ def write_json(path: Path, data: Mapping[str, Any], *, atomic: bool, durable: bo
             fsync_dir(path.parent)
 
 
-def append_durably(path: Path, data: bytes) -> int:
-    """Append ``data`` to ``path`` and fsync it (and its folder when the file is new); return the new size."""
+def append_line(path: Path, line: bytes) -> int:
+    """Append ``line`` (ending in a newline) to ``path`` and fsync it (and its folder when the file is new);
+    return the new size. A torn last line (a writer killed mid-append) is ended first, so it cannot swallow
+    this one."""
     new = not path.exists()
-    with open(path, "ab") as handle:
-        handle.write(data)
+    with open(path, "ab+") as handle:
+        end = handle.seek(0, os.SEEK_END)
+        if end:
+            handle.seek(end - 1)
+            if handle.read(1) != b"\n":
+                line = b"\n" + line
+        handle.write(line)
         handle.flush()
         fsync(handle.fileno())
         size = handle.tell()
@@ -213,6 +236,22 @@ _STORAGE_PROBLEMS = {
         "a part of the path is a file, not a folder",
         "base_dir must be a folder: move that file away, or choose another base_dir.",
     ),
+    errno.EISDIR: (
+        "a folder is where the store keeps a file",
+        "That folder is not the store's: move it away, then run `python -m <package>.wandb_integration repair`.",
+    ),
+    errno.EEXIST: (
+        "a file is where the store keeps a folder",
+        "That file is not the store's: move it away, then run `python -m <package>.wandb_integration repair`.",
+    ),
+    errno.ELOOP: (
+        "a symbolic link is where the store keeps its own file",
+        "The store never follows links in its folders: remove the link, then retry.",
+    ),
+    errno.ENAMETOOLONG: (
+        "a name is too long for the filesystem",
+        "Use shorter artifact and entry names (at most 255 bytes per part of a path).",
+    ),
 }
 _ERRNO_IN_TEXT = re.compile(r"\[?errno (\d+)\]?", re.IGNORECASE)
 
@@ -229,8 +268,9 @@ def storage_errno(exc: BaseException) -> int | None:
 
 
 @contextmanager
-def storage_errors(what: str, where: Path) -> Iterator[None]:
-    """Turn an OSError that means "cannot write here" into an ``ArtifactStorageError`` about ``what``."""
+def storage_errors(what: str, where: Path, action: str = "write") -> Iterator[None]:
+    """Turn an OSError that means the store's folder cannot be used (full, read-only, permission, something
+    not the store's in the way) into an ``ArtifactStorageError`` about ``what``; ``action`` is what failed."""
     try:
         yield
     except OSError as exc:
@@ -240,8 +280,8 @@ def storage_errors(what: str, where: Path) -> Iterator[None]:
         problem, advice = _STORAGE_PROBLEMS[code]
         path = exc.filename or where
         raise ArtifactStorageError(
-            f"could not write {what}: {problem} at {path} ({errno.errorcode.get(code, code)}: {os.strerror(code)}). "
-            f"{advice} Nothing was committed; versions written before are intact."
+            f"could not {action} {what}: {problem} at {path} ({errno.errorcode.get(code, code)}: "
+            f"{os.strerror(code)}). {advice} Nothing was committed; versions written before are intact."
         ) from exc
 
 

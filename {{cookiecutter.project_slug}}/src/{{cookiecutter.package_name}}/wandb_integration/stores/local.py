@@ -7,8 +7,9 @@ On-disk layout (``root`` is ``<base_dir>/wandb/artifacts``)::
       .staging/<token>/payload/         a version being written: files/ (from staging_dir()) and manifest.json
       <entity>/<project>/<name>/
         .lock                           writers of this name take it (cross-process, filelock)
-        versions/v<N>/manifest.json     type, digest, entries {path: digest, size, ref}, description,
-                                        metadata, lineage, created_at, the aliases it was committed with
+        versions/v<N>/manifest.json     the artifact and N it was committed as, type, digest, entries
+                                        {path: digest, size, ref}, description, metadata, lineage,
+                                        created_at, the aliases it was committed with
         versions/v<N>/files/<entry>     the stored bytes, read-only
         aliases.jsonl                   alias moves onto versions reused for equal content, one per line
         index.json                      a cache: versions (number, digest, created_at), aliases, and how
@@ -22,26 +23,30 @@ Guarantees (tested by ``tests/wandb_integration/stores``, probed from outside as
 
 1. A committed version is never deleted or overwritten by the store. A version is committed by one rename
    of a complete folder (files and manifest written and fsynced first) to ``versions/v<N>``; the store
-   deletes only its own scratch folders under ``.staging`` (when the process that made them is gone) and,
-   inside one, files a draft did not list.
-2. Version numbers are never reused: a new version is numbered above every ``v<N>`` folder present and
-   every number the index knows.
+   deletes only its own scratch folders under ``.staging`` (names it handed out, when the process that made
+   them is gone; never through a link planted there) and, inside one, files a draft did not list.
+2. Version numbers are never reused: a new version is numbered above every ``v<N>`` name present in
+   ``versions/`` (whatever it is) and every number the index knows.
 3. The index is a cache that ``catalog.py`` rebuilds from the manifests and the alias journal when it is
    missing, unreadable, behind the folders, or restored from an older copy; readers rebuild in memory
    (a read-only store stays readable), writers under the lock. ``repair()`` (``repair.py``) also writes it
    back and reports what it cannot explain, deleting nothing.
-4. A read never returns another version's bytes: the manifest's digest must equal the digest the index
-   recorded for that number and the sum of its entries, and each file must match its entry's digest
+4. A read never returns another version's bytes: the manifest must name this artifact and number, its
+   digest must equal the digest the index recorded for that number and the sum of its entries, its entry
+   paths must stay inside the folder, and each file must match its entry's digest
    (hashed once per process, then trusted while its size, times and inode are unchanged).
 5. Equal content reuses the latest version only if that version is intact; otherwise the write becomes a
    new version, so writing a value again repairs a damaged latest.
 6. Readers take no lock and never see a half version; concurrent writers of one name serialize on its lock.
-   What cannot be written (disk full, read-only, permission) is an ``ArtifactStorageError`` naming the
-   artifact and the path; nothing is half committed.
+   What cannot be written or read (disk full, read-only, permission, a folder or link where the store keeps
+   its own file) is an ``ArtifactStorageError`` naming the artifact and the path; nothing is half
+   committed. A torn alias-journal line (a writer killed mid-append) never swallows the next one.
 
 What is not protected: someone with write access to the folder can replace a version folder together
-with its index entry consistently (the digests are not signed), and a version whose folder is deleted is
-gone (reads of it fail, naming it; restore it from a backup).
+with its index entry consistently (the digests are not signed); a version whose folder is deleted is gone
+(reads of it fail, naming it; restore it from a backup), and once the index is also restored from a copy
+older than that version, its number can be given again; manifests from before they named their artifact
+and number are trusted where they lie.
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, Man
 from .catalog import INDEX, JOURNAL, MANIFEST, VERSIONS, Catalog
 from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, version_number
 from .digests import artifact_digest
-from .files import append_durably, fsync_dir, make_durable, read_json, storage_errors, write_json
+from .files import append_line, fsync_dir, make_durable, read_json, storage_errors, write_json
 from .records import FORMAT, journal_line, new_manifest, version_from
 from .repair import RepairReport, repair_store
 from .staging import FILES, Staging, link_or_copy
@@ -150,13 +155,12 @@ class LocalArtifactStore(ArtifactStore):
             ):
                 number = latest  # same content as an intact latest: W&B reuses the version
                 if aliases:
-                    catalog.journal_bytes = append_durably(name_dir / JOURNAL, journal_line(number, aliases))
+                    catalog.journal_bytes = append_line(name_dir / JOURNAL, journal_line(number, aliases))
             else:
                 if not (name_dir / INDEX).exists():  # the index exists before any version folder does
                     self.write_index(artifact, catalog)
                 make_durable(stored)
-                write_json(payload / MANIFEST, record, atomic=False)
-                number = self._rename_into_place(name_dir / VERSIONS, payload, catalog.floor)
+                number = self._rename_into_place(name_dir / VERSIONS, payload, record, catalog.floor)
                 catalog.add(number, record["digest"], record["created_at"])
                 self._manifests[name_dir / VERSIONS / f"v{number}"] = record
                 self._remember_hashed(name_dir / VERSIONS / f"v{number}" / FILES, record["entries"])
@@ -186,16 +190,22 @@ class LocalArtifactStore(ArtifactStore):
         finally:
             lock.release()
 
-    def _rename_into_place(self, versions_dir: Path, payload: Path, number: int) -> int:
-        """Commit ``payload`` as the first free ``v<N>`` from ``number`` on (one rename, made durable)."""
+    def _rename_into_place(self, versions_dir: Path, payload: Path, record: dict[str, Any], number: int) -> int:
+        """Commit ``payload`` as the first free ``v<N>`` from ``number`` on: its manifest (naming the artifact
+        and N, so a copied folder is told apart) is written durably, then one rename, made durable."""
         versions_dir.mkdir(exist_ok=True)
         for candidate in range(number, number + 1000):
+            target = versions_dir / f"v{candidate}"
+            if os.path.lexists(target):
+                continue  # put there outside the store (even a dangling link): never replace it
+            record["version"] = candidate
+            write_json(payload / MANIFEST, record, atomic=False)
             try:
-                os.rename(payload, versions_dir / f"v{candidate}")
+                os.rename(payload, target)
             except OSError:
-                if not (versions_dir / f"v{candidate}").exists():
+                if not os.path.lexists(target):
                     raise  # not a name clash (a disk or permission error): the caller reports it
-                continue  # a folder appeared under that name outside the store: never replace it
+                continue
             fsync_dir(versions_dir)
             return candidate
         raise WandbArtifactsIOManagerError(f"no free version number in {versions_dir} from v{number} on.")
@@ -341,7 +351,8 @@ class LocalArtifactStore(ArtifactStore):
 
     def catalog(self, artifact: ArtifactId) -> Catalog | None:
         """What the version folders of ``artifact`` hold (``None`` if it has none); see ``catalog.py``."""
-        return catalogs.load(self.name_dir(artifact), artifact, self._manifest_or_none)
+        with storage_errors(f"artifact '{artifact}'", self.name_dir(artifact), action="read"):
+            return catalogs.load(self.name_dir(artifact), artifact, self._manifest_or_none)
 
     def write_index(self, artifact: ArtifactId, catalog: Catalog) -> None:
         """Replace the index cache of ``artifact`` (under its ``lock``)."""

@@ -1,7 +1,7 @@
 """The local store's JSON records, built and parsed here.
 
-- ``manifest.json``: one immutable version (type, digest, entries, descriptive fields, lineage, and the
-  aliases it was committed with);
+- ``manifest.json``: one immutable version (the artifact and version number it was committed as, type,
+  digest, entries, descriptive fields, lineage, and the aliases it was committed with);
 - ``index.json``: a cache of an artifact's versions (number, digest, created_at) and aliases, plus how much
   of the alias journal it reflects (``journal_bytes``);
 - ``aliases.jsonl``: the alias journal, one line ``{"version": N, "aliases": [...]}`` per write that
@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import ArtifactIntegrityError, WandbConfigurationError
 from .base import ArtifactId, ArtifactVersion, ManifestEntry
+from .checks import is_entry_path
 from .digests import artifact_digest
 
 FORMAT = 1
@@ -100,6 +101,7 @@ def new_manifest(
 ) -> dict[str, Any]:
     record = {
         "format": FORMAT,
+        "artifact": str(artifact),  # with "version" (set when committed): a copied folder is told apart
         "type": type_,
         "digest": artifact_digest((e.path, e.digest) for e in entries.values()),
         "description": description,
@@ -150,6 +152,19 @@ def version_from(
             f"manifest {folder / 'manifest.json'} of {where} is malformed ({exc!r}); restore the version folder "
             "from a backup."
         ) from exc
+    committed_as = (record.get("artifact", str(artifact)), record.get("version", number))
+    if committed_as != (str(artifact), number):  # manifests written before these fields are trusted as placed
+        raise ArtifactIntegrityError(
+            f"{where}: its manifest in {folder} was committed as '{committed_as[0]}:v{committed_as[1]}' (digest "
+            f"{digest}; the index recorded {indexed_digest} for this version), so the folder was copied or moved "
+            "here from there. Restore the original folder from a backup; the store never changes a version."
+        )
+    outside = sorted(path for path in entries if not is_entry_path(path))
+    if outside:
+        raise ArtifactIntegrityError(
+            f"{where}: its manifest in {folder} lists entry {outside[0]!r}, which would lead out of the version "
+            "folder, so the manifest was edited. Restore the version folder from a backup."
+        )
     if digest != indexed_digest:
         raise ArtifactIntegrityError(
             f"{where}: its manifest in {folder} has digest {digest} but the index recorded {indexed_digest} for "

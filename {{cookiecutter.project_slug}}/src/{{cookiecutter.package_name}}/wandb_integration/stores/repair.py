@@ -9,19 +9,22 @@ file against its digest); anything the store did not make is reported and left w
                                                   [--artifact NAME] [--quick] [--dry-run]
 
 ``--base-dir`` is the IO manager's ``base_dir`` (default ``$DAGSTER_HOME/storage``); ``--quick`` skips
-hashing the stored files; ``--dry-run`` reports without rewriting any index. Exit status 0 when nothing is
-damaged or unexplained, 1 otherwise (the report names each path), 2 when there is no store. In Python:
-``LocalArtifactStore(root).repair(...)``.
+hashing the stored files; ``--dry-run`` reports without rewriting any index (and takes no lock, so it runs on
+a read-only store). Exit status 0 when nothing is damaged or unexplained, 1 otherwise (the report names each
+path), 2 when the store cannot be checked (none there, or it cannot be read or written: the message says
+why). In Python: ``LocalArtifactStore(root).repair(...)``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from ..errors import ArtifactIntegrityError
 from .base import ArtifactId
 from .catalog import INDEX, JOURNAL, VERSIONS
+from .files import storage_errors
 from .staging import FILES
 
 if TYPE_CHECKING:
@@ -69,7 +72,11 @@ def repair_store(
     report = RepairReport()
     for artifact in artifacts_in(store, entity, project, name):
         report.artifacts += 1
-        with store.lock(artifact):
+        # A dry run only reads, like any reader: no lock, so it also runs on a read-only store.
+        with (
+            storage_errors(f"artifact '{artifact}'", store.name_dir(artifact), action="repair"),
+            nullcontext() if dry_run else store.lock(artifact),
+        ):
             _repair_one(store, artifact, report, verify_files=verify_files, dry_run=dry_run)
     return report
 

@@ -27,7 +27,8 @@ _Stored = tuple[Path, str, int]  # stored copy, digest, size of a draft file
 
 class Staging:
     def __init__(self, root: Path) -> None:
-        self._scratch = ScratchArea(root.resolve())  # resolved once: handed-out paths compare as given
+        # Resolved once (handed-out paths compare as given), but not through a link planted as the area itself.
+        self._scratch = ScratchArea(root.parent.resolve() / root.name)
         self._swept = False
         self._handed_out: dict[Path, Path] = {}  # files folder handed out by folder() -> its payload
 
