@@ -249,19 +249,32 @@ def test_dagster_wandb_artifacts_of_another_project_need_the_opt_in(base_dir, st
     assert dg.materialize([dg.AssetSpec("theirs"), reader], resources=trusting).output_for_node("reader") == [1]
 
 
-def test_what_this_integration_writes_carries_dagster_wandbs_metadata(resources, store):
-    @dg.asset(metadata=config(serialization_module={"name": "dill"}))
+@pytest.mark.parametrize(
+    ("module", "parameters", "protocol"),
+    [
+        ("pickle", {}, pickle.HIGHEST_PROTOCOL),
+        ("dill", {}, pickle.HIGHEST_PROTOCOL),
+        ("cloudpickle", {}, pickle.HIGHEST_PROTOCOL),
+        ("joblib", {}, pickle.HIGHEST_PROTOCOL),  # joblib's own default would be 4
+        ("joblib", {"protocol": 3}, 3),
+    ],
+)
+def test_what_this_integration_writes_carries_dagster_wandbs_metadata(resources, store, module, parameters, protocol):
+    @dg.asset(metadata=config(serialization_module={"name": module, "parameters": parameters}))
     def model() -> dict:
         return {"w": 1}
 
     dg.materialize([model], resources=resources)
     version = store.resolve(ArtifactId(ENTITY, PROJECT, "model"))
-    assert set(version.entries) == {"output.dill"}  # where dagster-wandb's reader looks
+    assert set(version.entries) == {f"output.{module}"}  # where dagster-wandb's reader looks
     metadata = version.metadata
     assert metadata["source_integration"] == "dagster_wandb"
-    assert metadata["source_serialization_module"] == "dill"
-    assert metadata["source_pickle_protocol_used"] == pickle.HIGHEST_PROTOCOL
-    assert metadata["source_dill_version_used"] == importlib.import_module("dill").__version__
+    assert metadata["source_serialization_module"] == module
+    assert metadata["source_pickle_protocol_used"] == protocol
+    # The recorded protocol is the one in the file: a pickle stream opens with PROTO <n> (protocol 2 and up).
+    assert store.local_path(version, f"output.{module}").read_bytes()[:2] == bytes([0x80, protocol])
+    if module != "pickle":
+        assert metadata[f"source_{module}_version_used"] == importlib.import_module(module).__version__
 
 
 def test_the_classic_resource_value_answers_dagster_wandbs_keys_lazily(base_dir):

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from ..errors import WandbConfigurationError
 from ..stores.base import ManifestEntry
-from ..stores.checks import ENTRY_PATH_RULE, is_entry_path
+from ..stores.checks import ENTRY_PATH_RULE, check_entry_paths, is_entry_path
 from ..stores.digests import file_digest
 from ..stores.files import hash_file
 
@@ -72,14 +72,14 @@ def dir_entries(kwargs: Mapping[str, Any], where: str) -> list[tuple[str, Path]]
             if (Path(folder) / name).is_symlink():
                 link = Path(folder) / name
                 raise WandbConfigurationError(
-                    f"{where}: {str(link)!r} is a link to the folder {str(link.resolve())!r}, which is not "
+                    f"{where}: {str(link)!r} is a link to the folder {str(_link_target(link, where))!r}, which is not "
                     "followed; add that folder with its own add_dirs entry, or put the folder itself there."
                 )
         for name in sorted(names):
             path = Path(folder) / name
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
+            if path.is_symlink() and not (target := _link_target(path, where)).is_relative_to(root):
                 raise WandbConfigurationError(
-                    f"{where}: {str(path)!r} is a link to {str(path.resolve())!r}, outside {str(source)!r}; "
+                    f"{where}: {str(path)!r} is a link to {str(target)!r}, outside {str(source)!r}; "
                     "links out of the folder are refused. Copy the file into the folder, or add it with add_files."
                 )
             if not path.is_file():
@@ -87,6 +87,15 @@ def dir_entries(kwargs: Mapping[str, Any], where: str) -> list[tuple[str, Path]]
             entry = path.relative_to(source).as_posix()
             found.append((_entry(f"{prefix}/{entry}" if prefix else entry, where, "entry"), path))
     return found
+
+
+def _link_target(link: Path, where: str) -> Path:
+    try:
+        return link.resolve()
+    except (OSError, RuntimeError) as exc:  # Python 3.11 raises RuntimeError for a loop
+        raise WandbConfigurationError(
+            f"{where}: {str(link)!r} is a link that loops ({exc}); remove it or replace it by the file itself."
+        ) from exc
 
 
 def add_reference(kwargs: Mapping[str, Any], references: list[ManifestEntry], where: str) -> None:
@@ -121,10 +130,12 @@ def apply(config: Any, staging_dir: Path, draft: Any, where: str) -> None:
     for entry, _source, item in staged:
         if entry in draft.files or counts[entry] > 1:
             raise WandbConfigurationError(f"{item}: entry {entry!r} is added twice; give one of them another 'name'.")
+    for index, kwargs in enumerate(config.add_references):
+        add_reference(kwargs, draft.references, f"{where} add_references[{index}]")
+    # A file named like another's folder ('a' and 'a/b') is refused here too, before anything is copied.
+    check_entry_paths([*draft.files, *(entry for entry, _, _ in staged), *(r.path for r in draft.references)], draft.id)
     for entry, source, _item in staged:
         target = staging_dir / entry
         target.parent.mkdir(parents=True, exist_ok=True)
         draft.digests[entry] = hash_file(source, copy_to=target)  # hashed while it is copied
         draft.files[entry] = target
-    for index, kwargs in enumerate(config.add_references):
-        add_reference(kwargs, draft.references, f"{where} add_references[{index}]")

@@ -65,8 +65,9 @@ def _pickle_like_load(module_name: str) -> Callable[[Path], Any]:
 
 
 def _joblib_dump(obj: Any, path: Path, parameters: Mapping[str, Any]) -> Digest:
-    with DigestingWriter(path) as handle:
-        _call(_import("joblib").dump, "joblib.dump", obj, handle, **parameters)
+    with DigestingWriter(path) as handle:  # joblib's own default is protocol 4; the metadata says what was used
+        options = {"protocol": pickle.HIGHEST_PROTOCOL, **parameters}
+        _call(_import("joblib").dump, "joblib.dump", obj, handle, **options)
     return handle.digest, handle.size
 
 
