@@ -64,6 +64,9 @@ def run_worker(package_src: Path, args: list[str], env: dict[str, str] | None = 
     # The benchmarks folder too: step processes of case 8 rebuild their job from pipeline_job.py.
     path = os.pathsep.join([str(package_src), str(WORKER.parent)])
     environment = {**os.environ, "PYTHONPATH": path, **(env or {})}
+    # As a user's code server and step processes run: with cached bytecode (the warm-up pair writes it).
+    # Without it, every sample would compile each of the project's modules again, which no deployment does.
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     completed = subprocess.run(
         [sys.executable, str(WORKER), *args], capture_output=True, text=True, env=environment, check=False
     )
