@@ -20,3 +20,14 @@ checks = import_module(f"{PACKAGE_NAME}.defs.checks")
 automation = import_module(f"{PACKAGE_NAME}.defs.automation")
 external_artifact = import_module(f"{PACKAGE_NAME}.external_artifact")
 integration_main = import_module(f"{PACKAGE_NAME}.wandb_integration.__main__")
+
+# The example's training family in graph order (what training_job materializes), shared by the tests
+# that run it.
+TRAINING_ASSETS = [
+    dataset_assets.raw_dataset,
+    dataset_assets.train_test_split,
+    model_assets.trained_model,
+    model_assets.model_evaluation,
+    model_assets.evaluation_report,
+    model_assets.registered_model,
+]

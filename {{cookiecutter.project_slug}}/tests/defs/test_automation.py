@@ -7,28 +7,11 @@ import pytest
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._core.loader import LoadingContextForTest
 
-from tests._package import automation, checks, dataset_assets, external_artifact, model_assets
+from tests._package import TRAINING_ASSETS, automation, checks, dataset_assets, external_artifact, model_assets
 
 LABELS = dataset_assets.wine_labels
-TRAINING = [
-    LABELS,
-    dataset_assets.raw_dataset,
-    dataset_assets.train_test_split,
-    model_assets.trained_model,
-    model_assets.model_evaluation,
-    model_assets.evaluation_report,
-    model_assets.registered_model,
-    checks.model_meets_thresholds,
-]
-RETRAINED = {
-    "raw_dataset",
-    "training_dataset",
-    "validation_dataset",
-    "trained_model",
-    "model_evaluation",
-    "evaluation_report",
-    "registered_model",
-}
+TRAINING = [LABELS, *TRAINING_ASSETS, checks.model_meets_thresholds]
+RETRAINED = {key.to_user_string() for asset in TRAINING_ASSETS for key in asset.keys}
 NEW_NAMES = {"0": "barolo", "1": "grignolino", "2": "barbera"}
 
 

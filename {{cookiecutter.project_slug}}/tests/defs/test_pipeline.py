@@ -7,13 +7,13 @@ import dagster as dg
 import pytest
 
 from tests._package import (
+    TRAINING_ASSETS,
     advanced_assets,
     checks,
     dataset_assets,
     external_artifact,
     integration,
     local_store,
-    model_assets,
 )
 from tests.conftest import ENTITY, PROJECT
 
@@ -21,12 +21,7 @@ ArtifactId = integration.stores.ArtifactId
 ACCURACY_FLOOR = 0.9  # logistic regression on standardized wine measurements scores ~0.97
 
 ASSETS = [
-    dataset_assets.raw_dataset,
-    dataset_assets.train_test_split,
-    model_assets.trained_model,
-    model_assets.model_evaluation,
-    model_assets.evaluation_report,
-    model_assets.registered_model,
+    *TRAINING_ASSETS,
     advanced_assets.dataset_bundle,
     advanced_assets.first_bundle_classes,
     advanced_assets.reference_bundle_schema,

@@ -15,7 +15,14 @@ import pandas as pd
 import pytest
 import wandb
 
-from tests._package import PACKAGE_NAME, advanced_assets, dataset_assets, external_artifact, integration, model_assets
+from tests._package import (
+    PACKAGE_NAME,
+    TRAINING_ASSETS,
+    advanced_assets,
+    dataset_assets,
+    external_artifact,
+    integration,
+)
 
 fixtures = import_module(f"{PACKAGE_NAME}.wandb_integration.testing.fixtures")
 wandb_server = fixtures.wandb_server
@@ -162,12 +169,7 @@ def test_partitions_online_as_offline(online, wandb_server):
 
 
 EXAMPLE_ASSETS = [
-    dataset_assets.raw_dataset,
-    dataset_assets.train_test_split,
-    model_assets.trained_model,
-    model_assets.model_evaluation,
-    model_assets.evaluation_report,
-    model_assets.registered_model,
+    *TRAINING_ASSETS,
     advanced_assets.dataset_bundle,
     advanced_assets.first_bundle_classes,
     advanced_assets.reference_bundle_schema,
