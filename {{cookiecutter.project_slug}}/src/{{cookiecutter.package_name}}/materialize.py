@@ -14,6 +14,7 @@ import dagster as dg
 
 from .definitions import defs as load_definitions
 from .external_artifact import seed_external_artifact
+from .wandb_integration.automation.checks import CHECK_NAME as INTEGRITY_CHECK
 
 PARTITIONS_MODULE = f"{__package__}.defs.assets.partitioned"
 LAUNCH_MODULE = f"{__package__}.defs.launch_jobs"
@@ -76,7 +77,7 @@ def check_lines(evaluations: list) -> list[str]:
     """One line per asset check that ran: the threshold gate in full, the integrity checks summed up."""
     lines, integrity = [], []
     for evaluation in evaluations:
-        if evaluation.check_name == "wandb_artifact_integrity":
+        if evaluation.check_name == INTEGRITY_CHECK:
             integrity.append(evaluation)
             continue
         outcome = "passed" if evaluation.passed else "FAILED"
@@ -85,7 +86,7 @@ def check_lines(evaluations: list) -> list[str]:
     if integrity:
         failed = [e.asset_key.to_user_string() for e in integrity if not e.passed]
         verdict = f"failed for {', '.join(failed)}" if failed else "every stored version intact"
-        lines.append(f"check wandb_artifact_integrity on {len(integrity)} assets: {verdict}")
+        lines.append(f"check {INTEGRITY_CHECK} on {len(integrity)} assets: {verdict}")
     return lines
 
 

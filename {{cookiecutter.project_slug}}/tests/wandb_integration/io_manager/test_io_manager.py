@@ -64,8 +64,8 @@ def test_python_object_round_trip_and_output_metadata(resources, store):
         assert key in meta, key
 
 
-def test_dataframe_is_parquet_and_comes_back_equal(resources, store):
-    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}, index=[10, 20])
+def round_trip(frame: pd.DataFrame, resources) -> pd.DataFrame:
+    """``frame`` stored by an asset ``table`` and read back by a downstream asset."""
 
     @dg.asset
     def table() -> pd.DataFrame:
@@ -75,8 +75,12 @@ def test_dataframe_is_parquet_and_comes_back_equal(resources, store):
     def copy(table: pd.DataFrame) -> pd.DataFrame:
         return table
 
-    result = materialize([table, copy], resources)
-    pd.testing.assert_frame_equal(result.output_for_node("copy"), frame)
+    return materialize([table, copy], resources).output_for_node("copy")
+
+
+def test_dataframe_is_parquet_and_comes_back_equal(resources, store):
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}, index=[10, 20])
+    pd.testing.assert_frame_equal(round_trip(frame, resources), frame)
     assert set(store.resolve(ids("table")).entries) == {"output.parquet"}
 
 
@@ -108,17 +112,7 @@ def frame_shapes():
 @pytest.mark.parametrize("shape", ["large_floats", "text_and_category", "nulls_and_datetimes"])
 def test_frames_of_every_shape_come_back_equal_and_their_digest_is_the_bytes(resources, store, shape):
     frame = frame_shapes()[shape]
-
-    @dg.asset
-    def table() -> pd.DataFrame:
-        return frame
-
-    @dg.asset
-    def copy(table: pd.DataFrame) -> pd.DataFrame:
-        return table
-
-    result = materialize([table, copy], resources)
-    pd.testing.assert_frame_equal(result.output_for_node("copy"), frame)
+    pd.testing.assert_frame_equal(round_trip(frame, resources), frame)
     # A new store instance trusts nothing from this process: it hashes the stored file again.
     fresh = type(store)(store.root)
     version = fresh.resolve(ids("table"))

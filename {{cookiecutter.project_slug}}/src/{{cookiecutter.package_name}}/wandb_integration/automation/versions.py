@@ -102,9 +102,13 @@ def current_version(resource: WandbResource, path: str, *, instance_storage_dir:
 def _online(api: Any, ref: ArtifactRef) -> CurrentVersion:
     import wandb
 
+    from ..stores.online import is_not_found
+
     try:
         artifact = api.artifact(ref.api_path)
     except (wandb.errors.CommError, ValueError) as exc:
+        if not is_not_found(exc):
+            raise  # W&B could not be asked (network, server): not "not published yet"
         raise ArtifactNotFoundError(
             f"W&B has no artifact version {ref.path} ({exc}); check the name and alias, or log it first."
         ) from exc

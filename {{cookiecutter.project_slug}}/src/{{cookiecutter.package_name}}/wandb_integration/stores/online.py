@@ -148,7 +148,7 @@ class WandbArtifactStore(ArtifactStore):
         try:
             artifact = self.run().use_artifact(qualified)
         except (ValueError, self.sdk.errors.CommError) as exc:
-            if "not found" not in str(exc).lower():
+            if not is_not_found(exc):
                 raise  # not a missing artifact (a network or server error): keep wandb's own message
             raise _NotFound(
                 f"W&B has no artifact {qualified}; check the name, version or alias (the W&B UI lists them "
@@ -163,7 +163,7 @@ class WandbArtifactStore(ArtifactStore):
             latest = self.api().artifact(f"{artifact_id}:latest")
             aliases = sorted(latest.collection.aliases)
         except Exception as exc:  # any failure: a hint for an error message must not replace the error
-            if "not found" in str(exc).lower():
+            if is_not_found(exc):
                 return f"No artifact named {artifact_id.name!r} exists in {artifact_id.entity}/{artifact_id.project}."
             return f"(Listing its versions failed too: {exc}.)"
         return f"Versions: v0 to {latest.version}; aliases: {', '.join(aliases) or '(none)'}."
@@ -261,6 +261,12 @@ def _download(version: ArtifactVersion, target: Path) -> None:
                 artifact.get_entry(path).download(root=str(target))
     else:
         artifact.download(root=str(target))
+
+
+def is_not_found(exc: BaseException) -> bool:
+    """Whether a wandb error means the artifact does not exist (wandb has no class of its own for it),
+    rather than that W&B could not be asked."""
+    return "not found" in str(exc).lower()
 
 
 def version_of(artifact: Any) -> ArtifactVersion:
