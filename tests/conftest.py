@@ -38,6 +38,17 @@ def project_env(project: Path) -> dict[str, str]:
     return env
 
 
+def python_files_compile(project: Path) -> None:
+    """Every ``.py`` file of ``project`` compiles (a SyntaxError names the file).
+
+    ``compile`` to bytecode, not ``ast.parse``: on CPython 3.11 before 3.11.8, building Python syntax trees
+    can fail with a spurious "AST constructor recursion depth mismatch" while another thread builds them
+    too (python/cpython#106905), as pydantic does in wandb's threads.
+    """
+    for path in project.rglob("*.py"):
+        compile(path.read_text(), str(path), "exec", dont_inherit=True)
+
+
 def run_in(project: Path, *command: str, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         command,

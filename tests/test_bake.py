@@ -5,7 +5,6 @@ jobs and tests see); the others are cycled through it. Heavier checks (the gener
 default and the all-off combinations only.
 """
 
-import ast
 import itertools
 import re
 import tomllib
@@ -13,7 +12,7 @@ import tomllib
 import pytest
 from cookiecutter.exceptions import FailedHookException
 
-from .conftest import BIN, TEMPLATE_DIR, answers_of, bake, run_in
+from .conftest import BIN, TEMPLATE_DIR, answers_of, bake, python_files_compile, run_in
 
 PACKAGE_DIR = "{{cookiecutter.package_name}}"
 # Files each option adds, as this test knows them (independently of the post-gen hook).
@@ -107,8 +106,7 @@ def test_nothing_left_unrendered(project):
 
 
 def test_python_parses_and_pyproject_is_valid(project):
-    for path in project.rglob("*.py"):
-        ast.parse(path.read_text(), filename=str(path))
+    python_files_compile(project)
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     answers = answers_of(project)
     assert pyproject["project"]["name"] == answers["project_slug"]
@@ -222,8 +220,7 @@ def test_adversarial_descriptions_render_safely(tmp_path, text):
     if "{" not in text:  # cookiecutter itself renders Jinja in answers given as extra context
         assert pyproject["project"]["description"] == text
     assert text.split()[0] in (project / "README.md").read_text() or "{" in text
-    for path in project.rglob("*.py"):
-        ast.parse(path.read_text())
+    python_files_compile(project)
 
 
 @pytest.mark.parametrize(
@@ -236,8 +233,7 @@ def test_adversarial_project_names_are_refused_or_safe(tmp_path, capfd, name):
         assert "ERROR:" in capfd.readouterr().err
         return
     assert not list(tmp_path.rglob("PWNED"))
-    for path in project.rglob("*.py"):
-        ast.parse(path.read_text())
+    python_files_compile(project)
 
 
 def test_replay_reproduces_the_same_files(tmp_path, baked):

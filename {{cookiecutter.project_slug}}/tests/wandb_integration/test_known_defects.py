@@ -21,33 +21,32 @@ Where the behaviour is exercised elsewhere, the test lives there:
 """
 
 import ast
-from pathlib import Path
 
-from tests._package import integration
+from tests import _sources
 
-PACKAGE_DIR = Path(integration.__file__).parent
 # Test support shipped for users' own tests may mention pytest; production modules may not.
-PRODUCTION_MODULES = sorted(p for p in PACKAGE_DIR.rglob("*.py") if "testing" not in p.relative_to(PACKAGE_DIR).parts)
+PRODUCTION_MODULES = sorted(
+    module for module, path in _sources.MODULES.items() if "testing" not in path.relative_to(_sources.PACKAGE_DIR).parts
+)
 
 
 def test_error_messages_have_no_unfilled_placeholders():
     """A message with ``{name}`` must be an f-string, or the user sees the braces instead of the value."""
     offenders = []
-    for path in PRODUCTION_MODULES:
-        for node in ast.walk(ast.parse(path.read_text())):
+    for module in PRODUCTION_MODULES:
+        for node in ast.walk(_sources.TREES[module]):
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
                 for arg in node.exc.args:
                     parts = arg.values if isinstance(arg, ast.JoinedStr) else [arg]
                     for part in parts:
                         text = part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else ""
                         if not isinstance(arg, ast.JoinedStr) and "{" in text and "}" in text:
-                            offenders.append(f"{path.name}:{node.lineno}")
+                            offenders.append(f"{module}:{node.lineno}")
     assert PRODUCTION_MODULES
     assert offenders == []
 
 
 def test_production_code_never_checks_for_pytest():
-    offenders = [
-        p.name for p in PRODUCTION_MODULES if "pytest" in p.read_text() or "PYTEST_CURRENT_TEST" in p.read_text()
-    ]
+    sources = {module: _sources.MODULES[module].read_text() for module in PRODUCTION_MODULES}
+    offenders = [module for module, text in sources.items() if "pytest" in text or "PYTEST_CURRENT_TEST" in text]
     assert offenders == []

@@ -4,34 +4,16 @@ top-level modules and folders: stores, serialization, io_manager, ...) import ea
 import ast
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests import _sources
 from tests._package import PACKAGE_NAME, integration
 
 pytestmark = pytest.mark.slow  # starts processes of its own
 
-PACKAGE_DIR = Path(integration.__file__).parent
-ROOT = f"{PACKAGE_NAME}.wandb_integration"
-
-
-def _module_files() -> dict[str, Path]:
-    found = {}
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        parts = path.relative_to(PACKAGE_DIR).with_suffix("").parts
-        if parts[-1] == "__main__":
-            continue
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        found[".".join((ROOT, *parts))] = path
-    return found
-
-
-MODULES = _module_files()
-# Parsed at collection, before any test starts threads: CPython 3.11's ast.parse can fail with a spurious
-# "AST constructor recursion depth mismatch" while other threads run (python/cpython#106905).
-TREES = {module: ast.parse(path.read_text()) for module, path in MODULES.items()}
+# ``__main__`` runs the command line when imported, so it is not one of the modules imported alone.
+MODULES = {module: path for module, path in _sources.MODULES.items() if path.name != "__main__.py"}
 
 
 def imports_of(module: str) -> set[str]:
@@ -39,7 +21,7 @@ def imports_of(module: str) -> set[str]:
     path = MODULES[module]
     package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     targets: set[str] = set()
-    tree = TREES[module]
+    tree = _sources.TREES[module]
     type_only = {  # `if TYPE_CHECKING:` imports exist for annotations only and never run
         id(child)
         for node in ast.walk(tree)
@@ -62,7 +44,7 @@ def imports_of(module: str) -> set[str]:
 
 def layer_of(module: str) -> str:
     """``stores`` for ``<root>.stores.local``, ``settings`` for ``<root>.settings``."""
-    return module.removeprefix(ROOT + ".").split(".")[0]
+    return module.removeprefix(_sources.ROOT + ".").split(".")[0]
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str]:
@@ -89,7 +71,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
 
 
 def test_the_layers_are_the_documented_folders():
-    layers = {layer_of(module) for module in MODULES if module != ROOT}
+    layers = {layer_of(module) for module in MODULES if module != _sources.ROOT}
     assert {"stores", "serialization", "io_manager", "publishing", "launch", "testing", "resource"} <= layers
     for layer in layers:
         assert f"    {layer}" in integration.__doc__, f"{layer} is missing from the package docstring's module map"
@@ -97,15 +79,15 @@ def test_the_layers_are_the_documented_folders():
 
 def test_modules_import_each_other_without_cycles():
     # The root __init__ re-exports the public names; everything else must form a DAG.
-    graph = {module: imports_of(module) - {ROOT} for module in MODULES if module != ROOT}
+    graph = {module: imports_of(module) - {_sources.ROOT} for module in MODULES if module != _sources.ROOT}
     assert find_cycle(graph) == []
 
 
 def test_layers_import_each_other_without_cycles():
     graph: dict[str, set[str]] = {}
     for module in MODULES:
-        if module != ROOT:
-            targets = {layer_of(target) for target in imports_of(module) if target != ROOT}
+        if module != _sources.ROOT:
+            targets = {layer_of(target) for target in imports_of(module) if target != _sources.ROOT}
             graph.setdefault(layer_of(module), set()).update(targets - {layer_of(module)})
     assert find_cycle(graph) == []
 

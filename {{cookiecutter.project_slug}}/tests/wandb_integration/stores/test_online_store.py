@@ -5,11 +5,11 @@ import dataclasses
 import pickle
 import re
 from importlib import import_module
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from tests import _sources
 from tests._package import PACKAGE_NAME, integration
 from tests.wandb_integration.fake_wandb import FakeWandb
 
@@ -221,14 +221,13 @@ def test_the_store_refuses_offline_settings(base_dir):
 def test_the_package_imports_no_private_wandb_modules():
     # Launch's public entry points live in wandb.sdk.launch; the stand-in reads wandb's protobuf enum.
     allowed = re.compile(r"wandb(\.data_types|\.sdk\.launch(\.api)?|\.proto)?(\.[A-Za-z]\w*)?$")
-    package = Path(integration.__file__).parent
     offenders = []
-    for path in package.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+    for module, tree in _sources.TREES.items():
+        for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 names = [f"{node.module}.{alias.name}" for alias in node.names]
             else:
                 names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
-            offenders += [f"{path.name}: {n}" for n in names if n.startswith("wandb") and not allowed.match(n)]
+            offenders += [f"{module}: {n}" for n in names if n.startswith("wandb") and not allowed.match(n)]
     assert offenders == []
-    assert not [p.name for p in package.rglob("*.py") if "wandb.sdk.internal" in p.read_text()]
+    assert not [module for module, path in _sources.MODULES.items() if "wandb.sdk.internal" in path.read_text()]
