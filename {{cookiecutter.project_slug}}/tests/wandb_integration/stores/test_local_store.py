@@ -257,6 +257,8 @@ def test_what_crashed_writers_leave_is_swept_or_kept_never_lost(store, files):
     assert version.version == 3 and list(version.entries) == ["a.txt"]
     assert (name_dir / "versions" / "v2" / "files" / "half.bin").read_bytes() == b"half"
     assert fresh.local_path(fresh.resolve(DATA, version=1), "a.txt").read_bytes() == b"1"
+    for live in (store, other, fresh):  # each holds its scratch folder until closed, as the IO manager does
+        live.close()
     assert list((store.root / ".staging").iterdir()) == []
     assert not (name_dir / "index.json.tmp").exists()
     fresh.verify(version)
@@ -267,6 +269,21 @@ def test_a_live_writers_staging_dir_is_left_alone(store, files):
         (staging / "big.bin").write_bytes(b"in progress")
         commit(store, files, {"a.txt": b"other"}, artifact=ArtifactId("team", "proj", "other"))
         assert (staging / "big.bin").read_bytes() == b"in progress"
+
+
+def test_a_process_stages_in_one_scratch_folder_and_replaces_it_if_taken(store, files):
+    for data in (b"1", b"2", b"3"):
+        commit(store, files, {"a.txt": data})
+    staging = store.root / ".staging"
+    (token,) = [p for p in staging.iterdir() if p.is_dir()]
+    assert list(token.iterdir()) == []  # each commit renamed its payload away
+    # Its lock file deleted under the live process: another store's sweep may now take the folder, so
+    # the next write must not stage there.
+    (staging / f"{token.name}.lock").unlink()
+    commit(local_store.LocalArtifactStore(store.root), files, {"b.txt": b"b"}, artifact=ArtifactId("team", "proj", "b"))
+    version = commit(store, files, {"a.txt": b"4"})
+    assert version.version == 3 and store.local_path(version, "a.txt").read_bytes() == b"4"
+    assert not token.exists()  # swept as the other store's first write found it unheld
 
 
 def test_listing_versions_and_artifacts(store, files):

@@ -35,6 +35,7 @@ def _writer(root, writer, start):
     start.wait()
     for i in range(WRITES):
         _commit(store, f"{writer}:{i}", aliases=[f"writer-{writer}"], lineage={"writer": writer, "i": i})
+    store.close()
 
 
 def _reader(root, stop, results):
@@ -124,6 +125,7 @@ def test_writers_killed_at_random_points_leave_no_visible_damage(base_dir):
         after = _commit(store, f"after trial {trial}")
         assert after.version == verified and store.resolve(DATA).version == after.version
         verified += 1
+        store.close()  # the killed writer's scratch folder was swept by this write, this one's goes now
         assert _leftovers(root) == []
         assert time.monotonic() < deadline, f"only {trial} trials fit in the time budget"
 

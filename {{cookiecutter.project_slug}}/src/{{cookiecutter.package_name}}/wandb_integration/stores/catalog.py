@@ -19,6 +19,7 @@ no committed version (no readable manifest, or another name) is "unexplained" an
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,19 +66,22 @@ class Catalog:
         return index_record(self.artifact, self.type, self.versions, self.aliases, self.journal_bytes)
 
 
-def version_folders(versions_dir: Path) -> tuple[dict[int, Path], list[str]]:
-    """``v<N>`` folders by number, and the names of every other entry of ``versions/`` (links included)."""
-    numbered, others = {}, []
+def version_folders(versions_dir: Path) -> tuple[set[int], list[str]]:
+    """The numbers of the ``v<N>`` folders, and the names of every other entry of ``versions/`` (links
+    included)."""
+    numbered, others = set(), []
     try:
-        entries = list(versions_dir.iterdir())
+        with os.scandir(versions_dir) as listing:
+            # The listing's own file types: no stat per version, however many versions there are.
+            kinds = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in listing]
     except (FileNotFoundError, NotADirectoryError):
         return {}, []
-    for entry in entries:
-        match = VERSION_FOLDER.match(entry.name)
-        if match and entry.is_dir() and not entry.is_symlink():  # the store only ever makes real folders
-            numbered[int(match.group(1))] = entry
+    for name, is_folder in kinds:
+        match = VERSION_FOLDER.match(name)
+        if match and is_folder:  # the store only ever makes real folders (a link to one is not a version)
+            numbered.add(int(match.group(1)))
         else:
-            others.append(entry.name)
+            others.append(name)
     return numbered, sorted(others)
 
 
@@ -123,7 +127,7 @@ def _rebuild(
     artifact: ArtifactId,
     index: dict[str, Any] | None,
     index_missing: bool,
-    folders: dict[int, Path],
+    folders: set[int],
     unexplained: list[str],
     journal_size: int,
     read_manifest: Callable[[Path], dict[str, Any] | None],
@@ -144,7 +148,7 @@ def _rebuild(
     events: list[tuple[int, int, list[str]]] = []
     unrecoverable = 0
     for number in sorted(set(folders) - set(catalog.versions)):
-        manifest = read_manifest(folders[number])
+        manifest = read_manifest(name_dir / VERSIONS / f"v{number}")
         if manifest is None or not isinstance(manifest.get("digest"), str):
             unexplained.append(f"{VERSIONS}/v{number}")
             continue

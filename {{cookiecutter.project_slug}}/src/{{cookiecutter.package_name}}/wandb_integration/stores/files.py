@@ -113,6 +113,16 @@ class ScratchFolder:
             Path(self._lock.lock_file).unlink()  # while holding it, as sweepers do
         self._lock.release()
 
+    def is_held(self) -> bool:
+        """Whether this process still holds the folder: not closed, not a forked child, and neither the
+        folder nor its lock file removed behind its back (a sweeper could then take it)."""
+        return (
+            os.getpid() == self._pid
+            and self._lock.is_locked
+            and self.path.is_dir()
+            and os.path.exists(self._lock.lock_file)
+        )
+
     def __enter__(self) -> Path:
         return self.path
 
@@ -188,7 +198,7 @@ def write_json(path: Path, data: Mapping[str, Any], *, atomic: bool, durable: bo
     with suppress(FileNotFoundError):
         target.unlink()  # a leftover (or a planted link): never written through
     with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=1, sort_keys=True)
+        handle.write(json.dumps(data, sort_keys=True, separators=(",", ":")))  # compact: json's C encoder
         if durable:
             handle.flush()
             fsync(handle.fileno())

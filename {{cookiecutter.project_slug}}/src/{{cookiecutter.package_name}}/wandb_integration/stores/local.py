@@ -4,7 +4,7 @@ On-disk layout (``root`` is ``<base_dir>/wandb/artifacts``)::
 
     <root>/
       .staging/<token>.lock             held by the live process that owns <token>/
-      .staging/<token>/payload/         a version being written: files/ (from staging_dir()) and manifest.json
+      .staging/<token>/<n>/             a version being written: files/ (from staging_dir()) and manifest.json
       <entity>/<project>/<name>/
         .lock                           writers of this name take it (cross-process, filelock)
         versions/v<N>/manifest.json     the artifact and N it was committed as, type, digest, entries
@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,9 @@ class LocalArtifactStore(ArtifactStore):
         """The ``files/`` folder of a version being written: what is written here at its entry path is
         committed in place (one rename), anything else is moved or copied in."""
         return self._staging.folder()
+
+    def close(self, failed: Callable[[], bool] = lambda: False) -> None:
+        self._staging.close()
 
     def commit(self, draft: ArtifactDraft) -> ArtifactVersion:
         check_id(draft.id)

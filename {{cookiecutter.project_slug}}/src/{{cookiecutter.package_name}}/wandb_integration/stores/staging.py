@@ -1,7 +1,8 @@
 """Where a version of the local store is assembled before its one committing rename.
 
-``Staging`` hands out payload folders under ``<root>/.staging`` (``ScratchArea``: each held by its live
-process, swept once the process is gone) and fills a payload from a draft: files already written at their
+``Staging`` hands out payload folders under ``<root>/.staging``, inside one scratch folder per process
+(``ScratchArea``: held by its live process, swept with everything in it once the process is gone; made
+once, not per write) and fills a payload from a draft: files already written at their
 entry path of a handed-out folder stay where they are (the common case: the IO manager serializes straight
 into it), files elsewhere in a handed-out folder are moved, the caller's own files are copied. Every stored
 file ends up hashed and a regular file (a link is replaced by its bytes); the store makes the files of a
@@ -10,16 +11,18 @@ new version durable when it commits them.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import WandbConfigurationError
 from .base import ArtifactDraft, ArtifactId, ManifestEntry
-from .files import ScratchArea, hash_file
+from .files import ScratchArea, ScratchFolder, hash_file, remove_tree
 
 FILES = "files"
 _Stored = tuple[Path, str, int]  # stored copy, digest, size of a draft file
@@ -31,15 +34,16 @@ class Staging:
         self._scratch = ScratchArea(root.parent.resolve() / root.name)
         self._swept = False
         self._handed_out: dict[Path, Path] = {}  # files folder handed out by folder() -> its payload
+        self._own: ScratchFolder | None = None  # this process's scratch folder, holding the payloads
+        self._own_lock = threading.Lock()
+        self._numbers = itertools.count()
 
     @contextmanager
     def folder(self) -> Iterator[Path]:
         """A new payload's empty ``files/`` folder, removed on exit unless committed."""
-        self.sweep_once()
-        with self._scratch.folder() as scratch:
-            files = scratch / "payload" / FILES
-            files.mkdir(parents=True)
-            self._handed_out[files] = files.parent
+        with self._payload() as payload:
+            files = payload / FILES
+            self._handed_out[files] = payload
             try:
                 yield files
             finally:
@@ -48,24 +52,48 @@ class Staging:
     @contextmanager
     def payload(self, draft: ArtifactDraft) -> Iterator[tuple[Path, list[Path], dict[str, ManifestEntry]]]:
         """The payload folder holding ``draft``'s files, the stored files, and their manifest entries."""
-        self.sweep_once()
         sources = {path: Path(source) for path, source in draft.files.items()}
         entries: dict[str, ManifestEntry] = {}
         for files_dir, payload in self._handed_out.items():
             if sources and all(source == files_dir / path for path, source in sources.items()):
                 yield payload, self._keep_in_place(draft, files_dir, entries), entries
                 return
-        with self._scratch.folder() as scratch:
-            (scratch / "payload" / FILES).mkdir(parents=True)
-            yield scratch / "payload", self._take_all(draft, scratch / "payload" / FILES, entries), entries
+        with self._payload() as payload:
+            yield payload, self._take_all(draft, payload / FILES, entries), entries
 
     @contextmanager
     def empty_payload(self) -> Iterator[Path]:
         """A payload folder with an empty ``files/``, for versions assembled by the store itself (links)."""
+        with self._payload() as payload:
+            yield payload
+
+    def close(self) -> None:
+        """Let go of this process's scratch folder (a later write makes a new one)."""
+        with self._own_lock:
+            if self._own is not None:
+                self._own.close()
+            self._own = None
+
+    @contextmanager
+    def _payload(self) -> Iterator[Path]:
+        """A new payload folder with an empty ``files/``; removed on exit unless its rename committed it."""
         self.sweep_once()
-        with self._scratch.folder() as scratch:
-            (scratch / "payload" / FILES).mkdir(parents=True)
-            yield scratch / "payload"
+        with self._own_lock:
+            if self._own is None or not self._own.is_held():  # first use, a forked child, or taken from us
+                self._own = self._scratch.folder()
+            while True:
+                payload = self._own.path / str(next(self._numbers))
+                try:
+                    payload.mkdir()
+                    break
+                except FileExistsError:  # put there by someone else: never written through
+                    continue
+        (payload / FILES).mkdir()
+        try:
+            yield payload
+        finally:
+            if os.path.lexists(payload):
+                remove_tree(payload)
 
     def sweep_once(self) -> None:
         """What dead processes left, removed once per store object (later writes skip the listing)."""
