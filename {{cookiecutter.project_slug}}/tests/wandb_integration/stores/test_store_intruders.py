@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from tests._package import digests, integration, local_store
-from tests.wandb_integration.stores.test_store_guarantees import DATA, name_dir, read, snapshot, write
+from tests.wandb_integration.stores.test_store_guarantees import DATA, ArtifactDraft, name_dir, read, snapshot, write
 
 ArtifactId = DATA.__class__
 Integrity, Storage = integration.ArtifactIntegrityError, integration.ArtifactStorageError
@@ -165,3 +165,46 @@ def test_a_file_where_the_versions_folder_belongs_is_a_storage_error_naming_it(r
         write(root, b"one")
     assert (name_dir(root) / "versions").read_text() == "not a folder"
     assert read(root, artifact=OTHER) == b"zero"
+
+
+@pytest.mark.parametrize("planted", ["versions", "aliases.jsonl", "name folder"])
+def test_a_link_planted_as_an_artifacts_folder_or_journal_never_leads_writes_outside(root, tmp_path, planted):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    if planted == "name folder":
+        name_dir(root).parent.mkdir(parents=True)
+        name_dir(root).symlink_to(outside, target_is_directory=True)
+    else:
+        write(root, b"zero")
+        if planted == "aliases.jsonl":
+            (name_dir(root) / planted).unlink(missing_ok=True)
+            (name_dir(root) / planted).symlink_to(outside / "keep.txt")
+        else:
+            shutil.rmtree(name_dir(root) / planted)
+            (name_dir(root) / planted).symlink_to(outside, target_is_directory=True)
+    with pytest.raises(Storage, match=r"is a link.*never writes through links.*Remove the link"):
+        write(root, b"zero" if planted == "aliases.jsonl" else b"new", aliases=["prod"])
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"] and (outside / "keep.txt").read_text() == "mine"
+
+
+def test_an_entry_name_that_would_forge_digest_lines_is_refused(root):
+    """The artifact digest hashes ``path:digest`` lines: a newline in a name could make other content equal."""
+    store = local_store.LocalArtifactStore(root)
+    forged = f"a:{digests.bytes_digest(b'one')}\nb"  # with an entry 'a' of b"one", the lines of {a, b}
+    with store.staging_dir() as staging:
+        (staging / "x").write_bytes(b"two")
+        draft = ArtifactDraft(DATA, "dataset", files={forged: staging / "x"})
+        with pytest.raises(integration.WandbConfigurationError, match=r"entry path .* newline or other control"):
+            store.commit(draft)
+
+
+def test_names_that_only_look_like_versions_are_no_versions(root):
+    write(root, b"zero")
+    versions = name_dir(root) / "versions"
+    shutil.copytree(versions / "v0", versions / "v1\n")  # a stray copy whose name ends in a newline
+    (name_dir(root) / "index.json").unlink()
+    assert read(root) == b"zero" and local_store.LocalArtifactStore(root).resolve(DATA).version == 0
+    for huge in ("v" + "9" * 5000, "9" * 40):
+        with pytest.raises(integration.WandbConfigurationError, match=r"is not like 'v3' or 3"):
+            local_store.LocalArtifactStore(root).resolve(DATA, version=huge)

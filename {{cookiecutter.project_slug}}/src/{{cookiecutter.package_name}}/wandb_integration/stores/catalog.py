@@ -30,7 +30,7 @@ from .base import ArtifactId
 from .records import index_record, parse_index, parse_journal
 
 INDEX, JOURNAL, VERSIONS, MANIFEST = "index.json", "aliases.jsonl", "versions", "manifest.json"
-VERSION_FOLDER = re.compile(r"^v(0|[1-9][0-9]*)$")
+VERSION_FOLDER = re.compile(r"^v(0|[1-9][0-9]*)\Z")  # \Z: "v1\n" is no version folder
 
 
 @dataclass

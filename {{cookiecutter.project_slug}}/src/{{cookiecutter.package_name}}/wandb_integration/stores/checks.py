@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ..errors import WandbConfigurationError
 from .base import ArtifactId
 
-VERSION_TAG = re.compile(r"^v(\d+)$")
+VERSION_TAG = re.compile(r"^v([0-9]+)\Z")
 _ALIAS_FORBIDDEN = frozenset("/:")
 
 
@@ -56,13 +56,13 @@ def is_entry_path(path: object) -> bool:
     return not (
         any(part in ("", ".", "..") or len(part.encode("utf-8", "surrogatepass")) > 255 for part in parts)
         or "\\" in path
-        or "\0" in path
+        or any(ord(char) < 32 or ord(char) == 127 for char in path)  # a newline would forge digest lines
     )
 
 
 ENTRY_PATH_RULE = (
     "a relative path like 'data/train.csv': no leading '/', no empty, '.' or '..' parts, no part longer than "
-    "255 bytes (what filesystems allow), no backslash or NUL"
+    "255 bytes (what filesystems allow), no backslash, newline or other control character"
 )
 
 
@@ -85,9 +85,11 @@ def version_number(version: int | str, artifact: ArtifactId) -> int:
     if isinstance(version, int) and not isinstance(version, bool):
         return version
     match = VERSION_TAG.match(version) if isinstance(version, str) else None
-    if match is None and not (isinstance(version, str) and version.isdigit()):
+    digits = match.group(1) if match else version
+    # At most 18 digits (any real version): int() of thousands of digits raises a bare ValueError.
+    if not (isinstance(digits, str) and digits.isascii() and digits.isdigit() and len(digits) <= 18):
         raise WandbConfigurationError(f"version {version!r} of artifact '{artifact}' is not like 'v3' or 3.")
-    return int(match.group(1) if match else version)
+    return int(digits)
 
 
 def parse_target_path(target_path: str, default_entity: str) -> ArtifactId:

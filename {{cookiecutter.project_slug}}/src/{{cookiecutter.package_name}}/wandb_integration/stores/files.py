@@ -232,6 +232,10 @@ def append_line(path: Path, line: bytes) -> int:
 _STORAGE_PROBLEMS = {
     errno.ENOSPC: ("the disk is full", "Free space on that filesystem, or set base_dir to a folder on a larger disk."),
     errno.EDQUOT: ("the disk quota is used up", "Free space within the quota, or set base_dir to another disk."),
+    errno.EXDEV: (
+        "part of the store is on another filesystem (a mount point inside it), so no version can be renamed in",
+        "Keep the whole base_dir on one filesystem: remove the mount, or set base_dir to a folder on the other disk.",
+    ),
     errno.EROFS: (
         "the filesystem is read-only",
         "Reading still works; to write, give the IO manager (or resource) a writable base_dir.",

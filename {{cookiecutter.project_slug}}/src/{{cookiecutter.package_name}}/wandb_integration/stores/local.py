@@ -63,6 +63,7 @@ from filelock import FileLock, Timeout
 from ..errors import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
+    ArtifactStorageError,
     WandbArtifactsIOManagerError,
     WandbConfigurationError,
 )
@@ -179,6 +180,12 @@ class LocalArtifactStore(ArtifactStore):
     def lock(self, artifact: ArtifactId) -> Iterator[None]:
         """Hold the write lock of ``artifact`` (writers and repair take it; readers never do)."""
         name_dir = self.name_dir(artifact)
+        for path in (name_dir.parent.parent, name_dir.parent, name_dir, name_dir / VERSIONS, name_dir / JOURNAL):
+            if path.is_symlink():  # through it, versions and alias moves would land outside the store
+                raise ArtifactStorageError(
+                    f"{path} is a link, but the store keeps its own folder or file there and never writes "
+                    f"through links (artifact '{artifact}'). Remove the link; nothing was written."
+                )
         name_dir.mkdir(parents=True, exist_ok=True)
         lock = FileLock(name_dir / _LOCK, thread_local=False)
         try:
