@@ -75,7 +75,7 @@ def version_folders(versions_dir: Path) -> tuple[set[int], list[str]]:
             # The listing's own file types: no stat per version, however many versions there are.
             kinds = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in listing]
     except (FileNotFoundError, NotADirectoryError):
-        return {}, []
+        return set(), []
     for name, is_folder in kinds:
         match = VERSION_FOLDER.match(name)
         if match and is_folder:  # the store only ever makes real folders (a link to one is not a version)
@@ -112,7 +112,7 @@ def load(
     except FileNotFoundError:
         journal_size = 0
     unexplained = [f"{VERSIONS}/{name}" for name in others]
-    if index is not None and set(index["versions"]) == set(folders) and index["journal_bytes"] == journal_size:
+    if index is not None and set(index["versions"]) == folders and index["journal_bytes"] == journal_size:
         catalog = Catalog(artifact, index["type"], index["versions"], index["aliases"], journal_size)
         catalog.floor = max([*catalog.versions, *taken], default=-1) + 1
         catalog.unexplained = unexplained
@@ -147,7 +147,7 @@ def _rebuild(
         catalog.rebuilt = "its index was behind the version folders or the alias journal"
     events: list[tuple[int, int, list[str]]] = []
     unrecoverable = 0
-    for number in sorted(set(folders) - set(catalog.versions)):
+    for number in sorted(folders - set(catalog.versions)):
         manifest = read_manifest(name_dir / VERSIONS / f"v{number}")
         if manifest is None or not isinstance(manifest.get("digest"), str):
             unexplained.append(f"{VERSIONS}/v{number}")
@@ -168,7 +168,7 @@ def _rebuild(
     for number, _kind, aliases in sorted(events, key=lambda event: event[:2]):
         if number in catalog.versions:
             catalog.aliases.update(dict.fromkeys(aliases, number))
-    catalog.missing = sorted(set(catalog.versions) - set(folders))
+    catalog.missing = sorted(set(catalog.versions) - folders)
     if catalog.versions:
         catalog.aliases["latest"] = max(catalog.versions)
     catalog.aliases = {alias: n for alias, n in catalog.aliases.items() if n in catalog.versions}

@@ -41,7 +41,7 @@ class Staging:
     @contextmanager
     def folder(self) -> Iterator[Path]:
         """A new payload's empty ``files/`` folder, removed on exit unless committed."""
-        with self._payload() as payload:
+        with self.empty_payload() as payload:
             files = payload / FILES
             self._handed_out[files] = payload
             try:
@@ -58,14 +58,8 @@ class Staging:
             if sources and all(source == files_dir / path for path, source in sources.items()):
                 yield payload, self._keep_in_place(draft, files_dir, entries), entries
                 return
-        with self._payload() as payload:
+        with self.empty_payload() as payload:
             yield payload, self._take_all(draft, payload / FILES, entries), entries
-
-    @contextmanager
-    def empty_payload(self) -> Iterator[Path]:
-        """A payload folder with an empty ``files/``, for versions assembled by the store itself (links)."""
-        with self._payload() as payload:
-            yield payload
 
     def close(self) -> None:
         """Let go of this process's scratch folder (a later write makes a new one)."""
@@ -75,8 +69,9 @@ class Staging:
             self._own = None
 
     @contextmanager
-    def _payload(self) -> Iterator[Path]:
-        """A new payload folder with an empty ``files/``; removed on exit unless its rename committed it."""
+    def empty_payload(self) -> Iterator[Path]:
+        """A new payload folder with an empty ``files/`` (also what the store assembles links in); removed
+        on exit unless its rename committed it."""
         self.sweep_once()
         with self._own_lock:
             if self._own is None or not self._own.is_held():  # first use, a forked child, or taken from us
