@@ -242,11 +242,13 @@ class ArtifactIO(dg.IOManager):
                 )
             return found
         if spec.get_path is not None:
-            return str(self.store.local_path(version, spec.get_path))
+            return str(self.store.checkout(version, spec.get_path))
         fmt = formats.format_of(version.metadata, version.entries)
         if fmt is not None:
             self._check_trusted(version, fmt, where)
-            return formats.load(self.store.local_path(version, fmt.entry), fmt)
+            path = self.store.local_path(version, fmt.entry)
+            with storage_errors(f"{version.id}:{version.version_tag} for {where}", path, action="read"):
+                return formats.load(path, fmt)
         return self.store.open(version)  # also when it holds a W&B object: read that with get, as upstream
 
     def _input_id(

@@ -235,6 +235,8 @@ def load(path: Path, fmt: Format) -> Any:
     except SerializationError:
         raise
     except Exception as exc:
+        if storage_errno(exc) is not None:
+            raise  # the stored file cannot be read (permission, I/O error): the caller names the version
         raise SerializationError(
             f"could not read {path.name} with {fmt.name!r} ({type(exc).__name__}: {exc}); the artifact may "
             "have been written with other library versions: read it with get_path and load it yourself."

@@ -12,7 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .checkout import Checkouts
 
 
 @dataclass(frozen=True, order=True)
@@ -94,6 +97,8 @@ class ArtifactDraft:
 class ArtifactStore(abc.ABC):
     """Versioned artifact storage: commit drafts, resolve versions, hand out verified local files."""
 
+    checkouts: Checkouts  # where checkout() copies entries for user code
+
     @abc.abstractmethod
     def commit(self, draft: ArtifactDraft) -> ArtifactVersion:
         """Make ``draft`` the newest version (or reuse the latest when digests are equal) and add aliases."""
@@ -107,6 +112,11 @@ class ArtifactStore(abc.ABC):
     @abc.abstractmethod
     def local_path(self, version: ArtifactVersion, entry_path: str) -> Path:
         """A local path to one stored entry whose bytes were verified against the manifest digest."""
+
+    def checkout(self, version: ArtifactVersion, entry_path: str) -> Path:
+        """A verified copy of one stored entry that user code owns (``checkout.py``): moving, editing or
+        deleting it leaves the store intact. ``local_path`` is the store's own file, for its own reads."""
+        return self.checkouts.provide(self.local_path(version, entry_path), version, version.entries[entry_path])
 
     @abc.abstractmethod
     def link(self, version: ArtifactVersion, target: ArtifactId, aliases: Sequence[str] = ()) -> ArtifactVersion:

@@ -179,7 +179,7 @@ def read_json(path: Path, what: str, format_version: int) -> dict[str, Any]:
         data = json.loads(path.read_bytes())
     except FileNotFoundError as exc:
         raise ArtifactIntegrityError(f"{what} is missing: {path}; restore it from a backup.") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested past reason
         raise ArtifactIntegrityError(
             f"{what} is truncated or not JSON: {path} ({exc}); restore it from a backup, or delete "
             f"{path.parent} to drop it."
@@ -242,8 +242,8 @@ _STORAGE_PROBLEMS = {
     ),
     errno.EACCES: (
         "permission is denied",
-        "Check that the user running Dagster may write there (owner and mode of the folder), or choose "
-        "another base_dir.",
+        "Check that the user running Dagster may read and write there (owner and mode of the folder and its "
+        "files), or choose another base_dir.",
     ),
     errno.EPERM: ("the operation is not permitted", "Check the folder's owner and mode, or choose another base_dir."),
     errno.ENOTDIR: (
@@ -261,6 +261,11 @@ _STORAGE_PROBLEMS = {
     errno.ELOOP: (
         "a symbolic link is where the store keeps its own file",
         "The store never follows links in its folders: remove the link, then retry.",
+    ),
+    errno.EIO: (
+        "the disk reported an input/output error",
+        "The disk or mount may be failing: check it (dmesg), then run `python -m <package>.wandb_integration "
+        "repair` to see which versions are readable.",
     ),
     errno.ENAMETOOLONG: (
         "a name is too long for the filesystem",
@@ -295,7 +300,8 @@ def storage_errors(what: str, where: Path, action: str = "write") -> Iterator[No
         path = exc.filename or where
         raise ArtifactStorageError(
             f"could not {action} {what}: {problem} at {path} ({errno.errorcode.get(code, code)}: "
-            f"{os.strerror(code)}). {advice} Nothing was committed; versions written before are intact."
+            f"{os.strerror(code)}). {advice} "
+            + ("Nothing was committed; versions written before are intact." if action == "write" else "")
         ) from exc
 
 

@@ -5,6 +5,8 @@ On-disk layout (``root`` is ``<base_dir>/wandb/artifacts``)::
     <root>/
       .staging/<token>.lock             held by the live process that owns <token>/
       .staging/<token>/<n>/             a version being written: files/ (from staging_dir()) and manifest.json
+      .checkouts/<entity>/<project>/<name>/v<N>/<entry>
+                                        copies handed to user code (get_path, download()), see checkout.py
       <entity>/<project>/<name>/
         .lock                           writers of this name take it (cross-process, filelock)
         versions/v<N>/manifest.json     the artifact and N it was committed as, type, digest, entries
@@ -35,9 +37,12 @@ Guarantees (tested by ``tests/wandb_integration/stores``, probed from outside as
    digest must equal the digest the index recorded for that number and the sum of its entries, its entry
    paths must stay inside the folder, and each file must match its entry's digest
    (hashed once per process, then trusted while its size, times and inode are unchanged).
-5. Equal content reuses the latest version only if that version is intact; otherwise the write becomes a
-   new version, so writing a value again repairs a damaged latest.
-6. Readers take no lock and never see a half version; concurrent writers of one name serialize on its lock.
+5. Equal content reuses the latest version only if that version is intact and stores the same entries
+   (a file is not a reference with its digest); otherwise the write becomes a new version, so writing a
+   value again repairs a damaged latest.
+6. User code never gets the store's own files: a path it asks for is a verified copy (``checkout``), so
+   moving, editing or deleting it cannot damage a version.
+7. Readers take no lock and never see a half version; concurrent writers of one name serialize on its lock.
    What cannot be written or read (disk full, read-only, permission, a folder or link where the store keeps
    its own file) is an ``ArtifactStorageError`` naming the artifact and the path; nothing is half
    committed. A torn alias-journal line (a writer killed mid-append) never swallows the next one.
@@ -70,16 +75,17 @@ from ..errors import (
 from . import catalog as catalogs
 from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, ManifestEntry
 from .catalog import INDEX, JOURNAL, MANIFEST, VERSIONS, Catalog
+from .checkout import CHECKOUTS, Checkouts
 from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, version_number
 from .digests import artifact_digest
 from .files import append_line, fsync_dir, make_durable, read_json, storage_errors, write_json
 from .records import FORMAT, journal_line, new_manifest, version_from
 from .repair import RepairReport, repair_store
-from .staging import FILES, Staging, link_or_copy
+from .staging import FILES, STAGING, Staging, link_or_copy
 from .verification import Verifier
 
 MODEL_REGISTRY_PROJECT = "wandb-registry-model"
-_STAGING, _LOCK = ".staging", ".lock"
+_LOCK = ".lock"
 log = logging.getLogger(__name__)
 
 
@@ -89,9 +95,10 @@ class LocalArtifactStore(ArtifactStore):
     def __init__(self, root: str | os.PathLike[str], *, lock_timeout: float = 600.0) -> None:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
-        self._staging = Staging(self.root / _STAGING)
+        self._staging = Staging(self.root / STAGING)
         self._manifests: dict[Path, dict[str, Any]] = {}  # committed manifests never change
         self._verifier = Verifier()
+        self.checkouts = Checkouts(self.root / CHECKOUTS, self._verifier)
 
     # ------------------------------------------------------------------ writing
     def staging_dir(self) -> AbstractContextManager[Path]:
@@ -155,7 +162,7 @@ class LocalArtifactStore(ArtifactStore):
             if (
                 latest is not None
                 and catalog.versions[latest]["digest"] == record["digest"]
-                and self._intact(artifact, latest, catalog)
+                and self._reusable(artifact, latest, catalog, record)
             ):
                 number = latest  # same content as an intact latest: W&B reuses the version
                 if aliases:
@@ -220,10 +227,16 @@ class LocalArtifactStore(ArtifactStore):
             return candidate
         raise WandbArtifactsIOManagerError(f"no free version number in {versions_dir} from v{number} on.")
 
-    def _intact(self, artifact: ArtifactId, number: int, catalog: Catalog) -> bool:
-        """Whether version ``number`` reads back as recorded (files verified), so equal content may reuse it."""
+    def _reusable(self, artifact: ArtifactId, number: int, catalog: Catalog, record: dict[str, Any]) -> bool:
+        """Whether version ``number``, whose digest equals ``record``'s, holds the same entries the same way
+        (W&B's digest does not tell a stored file from a reference with that digest) and reads back as
+        recorded (files verified): only then may equal content reuse it."""
         try:
             version = self._version(artifact, number, catalog)
+            if {path: entry.ref for path, entry in version.entries.items()} != {
+                path: entry["ref"] for path, entry in record["entries"].items()
+            }:
+                return False
             for path, entry in version.entries.items():
                 if entry.ref is None:
                     self.local_path(version, path)
@@ -307,7 +320,9 @@ class LocalArtifactStore(ArtifactStore):
                 f"entry {entry_path!r} of {where} is a reference to {entry.ref}; its bytes are not stored "
                 "locally. Read it from the reference."
             )
-        return self._verifier.check(self.version_dir(version) / FILES / entry_path, entry, where)
+        path = self.version_dir(version) / FILES / entry_path
+        with storage_errors(where, path, action="read"):
+            return self._verifier.check(path, entry, where)
 
     def verify(self, version: ArtifactVersion) -> None:
         """Re-read the manifest from disk and re-hash every stored file of ``version`` (nothing cached)."""

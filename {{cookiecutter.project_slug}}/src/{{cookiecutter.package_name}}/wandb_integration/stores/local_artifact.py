@@ -30,7 +30,9 @@ from .digests import file_digest
 
 
 class LocalEntry:
-    """One manifest entry; ``download()`` returns a verified local path, as ``ArtifactManifestEntry`` does."""
+    """One manifest entry; ``download()`` returns a verified local copy, as ``ArtifactManifestEntry`` does."""
+
+    local_path = None  # a committed entry has no draft file, as in a logged wandb.Artifact
 
     def __init__(self, artifact: LocalArtifact, path: str) -> None:
         self._artifact = artifact
@@ -38,9 +40,10 @@ class LocalEntry:
         self.path, self.digest, self.size, self.ref = path, entry.digest, entry.size, entry.ref
 
     def download(self, root: str | None = None, skip_cache: bool | None = None) -> str:
-        source = self._artifact.local_file(self.path)
+        """Without ``root``: the store's checkout copy (the caller's to keep, move or edit); else a copy there."""
         if root is None:
-            return str(source)
+            return str(self._artifact.checkout(self.path))
+        source = self._artifact.local_file(self.path)
         target = Path(root) / self.path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
@@ -155,8 +158,12 @@ class LocalArtifact(wandb.Artifact):
 
     # Reading.
     def local_file(self, path: str) -> Path:
-        """The verified local file of entry ``path``."""
+        """The verified stored file of entry ``path`` (the store's own: read it, never change or move it)."""
         return self._store.local_path(self._stored, path)
+
+    def checkout(self, path: str) -> Path:
+        """A verified copy of entry ``path`` that the caller owns."""
+        return self._store.checkout(self._stored, path)
 
     def get_entry(self, name: str) -> LocalEntry:
         if name not in self._stored.entries:
@@ -179,12 +186,14 @@ class LocalArtifact(wandb.Artifact):
         return None
 
     def download(self, root: str | None = None, *args: Any, **kwargs: Any) -> str:
-        """Without ``root``: the version's own folder of verified, read-only files; with it, a copy there."""
+        """Without ``root``: the store's checkout folder of this version (verified copies the caller owns,
+        as wandb's ``./artifacts/<name>:<version>``); with it, copies there."""
         stored = [path for path, entry in self._stored.entries.items() if entry.ref is None]
         if root is None:
+            folder = self._store.checkouts.folder(self._stored)
             for path in stored:
-                self.local_file(path)
-            return str(self._store.location(self._stored)["wandb_artifact_path"])
+                self.checkout(path)
+            return str(folder)
         for path in stored:
             LocalEntry(self, path).download(root)
         return str(root)

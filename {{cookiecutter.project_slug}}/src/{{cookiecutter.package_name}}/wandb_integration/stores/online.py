@@ -30,7 +30,10 @@ from ..errors import ArtifactIntegrityError, ArtifactNotFoundError, WandbConfigu
 from ..settings import WandbSettings, wandb_settings
 from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, ManifestEntry
 from .cache import ArtifactCache
+from .checkout import CHECKOUTS, Checkouts
 from .digests import file_digest
+from .records import check_plain
+from .verification import Verifier
 
 if TYPE_CHECKING:
     from ..runs import RunOptions
@@ -62,6 +65,7 @@ class WandbArtifactStore(ArtifactStore):
         self._api: Any = None
         self._lock = threading.Lock()  # a step's outputs may be handled from more than one thread
         self._verified: set[Path] = set()
+        self.checkouts = Checkouts(self.cache.root / CHECKOUTS, Verifier())
 
     @property
     def sdk(self) -> Any:
@@ -113,6 +117,7 @@ class WandbArtifactStore(ArtifactStore):
             yield Path(folder)
 
     def commit(self, draft: ArtifactDraft) -> ArtifactVersion:
+        check_plain(draft.metadata, f"metadata of artifact '{draft.id}'")  # wandb would lose colliding keys
         artifact = self.sdk.Artifact(
             draft.id.name,
             draft.type,

@@ -112,6 +112,7 @@ def new_manifest(
     }
     for key, value in (("metadata", metadata), ("lineage", lineage)):
         try:  # a round trip both checks and detaches the caller's dict
+            check_plain(value or {}, f"{key} of artifact '{artifact}'")
             record[key] = json.loads(json.dumps(dict(value or {})))
         except (TypeError, ValueError) as exc:
             raise WandbConfigurationError(
@@ -119,6 +120,33 @@ def new_manifest(
                 "booleans, None, lists and dicts."
             ) from exc
     return record
+
+
+_MAX_DEPTH = 64  # far deeper than any real metadata, well inside Python's recursion limit
+
+
+def check_plain(value: Any, what: str, depth: int = 0) -> None:
+    """Refuse what JSON would silently change: keys that become equal as text (``1`` and ``"1"``), and
+    nesting so deep that encoding it would fail with a bare ``RecursionError``."""
+    if depth > _MAX_DEPTH:
+        raise WandbConfigurationError(
+            f"{what} is nested more than {_MAX_DEPTH} levels deep; flatten it (e.g. 'a.b.c' keys) or store "
+            "the structure as a file of the artifact."
+        )
+    if isinstance(value, Mapping):
+        seen: dict[str, Any] = {}
+        for key, item in value.items():
+            text = key if isinstance(key, str) else next(iter(json.loads(json.dumps({key: None}))))
+            if text in seen:
+                raise WandbConfigurationError(
+                    f"{what} has keys {seen[text]!r} and {key!r}, which are the same key {text!r} in JSON, so one "
+                    "value would be lost; rename one of them."
+                )
+            seen[text] = key
+            check_plain(item, what, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            check_plain(item, what, depth + 1)
 
 
 def version_from(

@@ -18,14 +18,18 @@ why). In Python: ``LocalArtifactStore(root).repair(...)``.
 from __future__ import annotations
 
 import dataclasses
+import os
 from contextlib import nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ArtifactIntegrityError
+from ..errors import ArtifactIntegrityError, WandbConfigurationError
 from .base import ArtifactId
-from .catalog import INDEX, JOURNAL, VERSIONS
+from .catalog import INDEX, JOURNAL, MANIFEST, VERSIONS
+from .checkout import CHECKOUTS
+from .checks import check_id
 from .files import storage_errors
-from .staging import FILES
+from .staging import FILES, STAGING
 
 if TYPE_CHECKING:
     from .local import LocalArtifactStore
@@ -70,7 +74,8 @@ def repair_store(
     dry_run: bool = False,
 ) -> RepairReport:
     report = RepairReport()
-    for artifact in artifacts_in(store, entity, project, name):
+    artifacts, report.unexplained = survey(store, (entity, project, name))
+    for artifact in artifacts:
         report.artifacts += 1
         # A dry run only reads, like any reader: no lock, so it also runs on a read-only store.
         with (
@@ -81,20 +86,40 @@ def repair_store(
     return report
 
 
-def artifacts_in(
-    store: LocalArtifactStore, entity: str | None = None, project: str | None = None, name: str | None = None
-) -> list[ArtifactId]:
-    """Every artifact folder of the store (one with an index, a journal or a ``versions/`` folder)."""
-    found = []
-    for name_dir in sorted(store.root.glob("*/*/*")):
-        parts = name_dir.relative_to(store.root).parts
-        if parts[0].startswith(".") or not name_dir.is_dir() or name_dir.is_symlink():
-            continue
-        if any(want is not None and want != part for want, part in zip((entity, project, name), parts, strict=True)):
-            continue
-        if any((name_dir / known).exists() for known in (INDEX, JOURNAL, VERSIONS)):
-            found.append(ArtifactId(*parts))
-    return found
+def survey(store: LocalArtifactStore, wanted: tuple[str | None, ...]) -> tuple[list[ArtifactId], list[str]]:
+    """The artifact folders under ``store.root`` (an index, a journal or ``versions/`` in a real folder at
+    ``entity/project/name``, all valid names) matching ``wanted``, and every other path on the way there,
+    which the store did not make (a file, a link, a folder it cannot hold, an empty or foreign folder)."""
+    artifacts: list[ArtifactId] = []
+    unexplained: list[str] = []
+
+    def walk(folder: Path, parts: tuple[str, ...]) -> None:
+        for path in sorted(folder.iterdir()):
+            if not parts and path.name in (STAGING, CHECKOUTS):
+                continue
+            want = wanted[len(parts)]
+            if want is not None and path.name != want:
+                continue
+            if path.is_symlink() or not path.is_dir() or not _valid_name(path.name):
+                unexplained.append(str(path))
+            elif len(parts) < 2:
+                walk(path, (*parts, path.name))
+            elif any(os.path.lexists(path / known) for known in (INDEX, JOURNAL, VERSIONS)):
+                artifacts.append(ArtifactId(*parts, path.name))
+            else:
+                unexplained.append(str(path))
+
+    if store.root.is_dir():
+        walk(store.root, ())
+    return artifacts, unexplained
+
+
+def _valid_name(name: str) -> bool:
+    try:
+        check_id(ArtifactId(name, name, name))
+    except WandbConfigurationError:
+        return False
+    return True
 
 
 def _repair_one(
@@ -113,12 +138,14 @@ def _repair_one(
     readable, damaged = store.scan(artifact)
     report.damaged.update({f"{artifact}:{tag}": problem for tag, problem in damaged.items()})
     for version in readable:
-        files_dir = store.version_dir(version) / FILES
+        folder = store.version_dir(version)
+        files_dir = folder / FILES
         listed = {path for path, entry in version.entries.items() if entry.ref is None}
+        report.unexplained += [str(p) for p in sorted(folder.iterdir()) if p.name not in (FILES, MANIFEST)]
         report.unexplained += [
             str(path)
             for path in sorted(files_dir.rglob("*"))
-            if not path.is_dir() and path.relative_to(files_dir).as_posix() not in listed
+            if (path.is_symlink() or not path.is_dir()) and path.relative_to(files_dir).as_posix() not in listed
         ]
         if verify_files:
             try:

@@ -15,6 +15,7 @@ import itertools
 import os
 import shutil
 import stat
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from .base import ArtifactDraft, ArtifactId, ManifestEntry
 from .files import ScratchArea, ScratchFolder, hash_file, remove_tree
 
 FILES = "files"
+STAGING = ".staging"  # under the store root
 _Stored = tuple[Path, str, int]  # stored copy, digest, size of a draft file
 
 
@@ -98,8 +100,15 @@ class Staging:
 
     def _keep_in_place(self, draft: ArtifactDraft, files_dir: Path, entries: dict[str, ManifestEntry]) -> list[Path]:
         """Hash the staged files (unless the writer did); drop anything the draft does not list."""
-        for folder, _dirs, names in os.walk(files_dir):
-            for name in names:
+        for path in sorted(draft.files):
+            linked = next((p for p in Path(path).parents if (files_dir / p).is_symlink()), None)
+            if linked is not None:  # committing it would commit the link, and what it points to may change
+                raise WandbConfigurationError(
+                    f"entry {path!r} of artifact '{draft.id}' was written under {str(linked)!r}, a link in the "
+                    "staging folder; the store keeps bytes, not links. Write the files into real folders there."
+                )
+        for folder, dirs, names in os.walk(files_dir):
+            for name in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
                 path = Path(folder) / name
                 if path.relative_to(files_dir).as_posix() not in draft.files:
                     path.unlink()  # our own scratch folder: a file the draft did not name is no entry
@@ -109,7 +118,8 @@ class Staging:
             if not target.is_file():
                 raise _not_a_file(target, path, draft.id)
             if not stat.S_ISREG(os.lstat(target).st_mode):  # a link staged here: store the bytes, not the link
-                copy = target.with_name(target.name + ".copy")
+                handle, copy = tempfile.mkstemp(dir=target.parent, prefix=".copy-")  # new: no planted name
+                os.close(handle)
                 shutil.copyfile(target, copy)
                 os.replace(copy, target)
             digest, size = draft.digests.get(path) or hash_file(target)
