@@ -183,6 +183,52 @@ def test_an_op_output_that_returns_a_wandb_artifact_is_named_by_it(resources, st
     assert "'another_name'" in str(info.value) and "'from_the_op'" in str(info.value)
 
 
+def test_a_read_artifact_returned_as_an_output_is_stored_again_byte_for_byte(resources, store):
+    @dg.asset
+    def passed_on(bundle: wandb.Artifact) -> wandb.Artifact:
+        return bundle
+
+    assert dg.materialize([bundle, passed_on], resources=resources).success
+    original = store.resolve(ArtifactId(ENTITY, PROJECT, "bundle"))
+    copy = store.resolve(ArtifactId(ENTITY, PROJECT, "passed_on"))
+    assert copy.digest == original.digest and copy.type == "files"
+    assert {p: e.digest for p, e in copy.entries.items()} == {p: e.digest for p, e in original.entries.items()}
+    assert store.local_path(copy, "note.txt").read_text() == "hello"
+    store.verify(original)  # the source version gave its bytes and kept them
+
+
+def test_one_wandb_artifact_returned_for_two_outputs_is_stored_for_both(resources, store, tmp_path):
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"weights")
+
+    @dg.multi_asset(outs={"left": dg.AssetOut(), "right": dg.AssetOut()})
+    def both():
+        artifact = wandb.Artifact("shared", "model")
+        artifact.add_file(str(weights))  # wandb copies it into its own staging folder
+        return artifact, artifact
+
+    assert dg.materialize([both], resources=resources).success
+    for name in ("left", "right"):
+        version = store.resolve(ArtifactId(ENTITY, PROJECT, name))
+        assert store.local_path(version, "weights.bin").read_bytes() == b"weights"
+    assert weights.read_bytes() == b"weights"
+
+
+def test_a_returned_artifact_whose_added_file_was_deleted_names_the_entry(resources, tmp_path):
+    scratch = tmp_path / "scratch.bin"
+    scratch.write_bytes(b"gone soon")
+
+    @dg.asset
+    def careless() -> wandb.Artifact:
+        artifact = wandb.Artifact("careless", "model")
+        artifact.add_file(str(scratch), policy="immutable")  # wandb keeps only the path
+        scratch.unlink()
+        return artifact
+
+    with pytest.raises(integration.WandbConfigurationError, match=r"entry 'scratch.bin'.*is gone"):
+        dg.materialize([careless], resources=resources)
+
+
 def test_multi_partition_keys_get_dagster_wandbs_artifact_names(resources, store):
     colors = dg.MultiPartitionsDefinition(
         {"color": dg.StaticPartitionsDefinition(["red", "blue"]), "date": dg.DailyPartitionsDefinition("2023-01-01")}

@@ -99,6 +99,39 @@ def test_op_outputs_of_a_partitioned_job_are_one_artifact_per_partition_online(r
         assert wandb_server.state.find(ENTITY, PROJECT, f"regional.{key}:v0") is not None
 
 
+def test_a_read_artifact_passed_on_and_one_artifact_for_two_outputs_are_logged_online(
+    resources, wandb_server, wandb_reader_cache, tmp_path
+):
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"weights")
+
+    @dg.asset
+    def source() -> wandb.Artifact:
+        artifact = wandb.Artifact("source", "files")
+        with artifact.new_file("note.txt") as handle:
+            handle.write("hello")
+        return artifact
+
+    @dg.asset
+    def passed_on(source: wandb.Artifact) -> wandb.Artifact:
+        return source
+
+    @dg.multi_asset(outs={"left": dg.AssetOut(), "right": dg.AssetOut()})
+    def both():
+        artifact = wandb.Artifact("shared", "model")
+        artifact.add_file(str(weights))
+        return artifact, artifact
+
+    assert dg.materialize([source, both], resources=resources).success
+    wandb_reader_cache()
+    assert dg.materialize([source, passed_on], selection=[passed_on], resources=resources).success
+    digests = {name: wandb_server.state.find(ENTITY, PROJECT, f"{name}:v0") for name in ("source", "passed_on")}
+    assert digests["source"] is not None and digests["passed_on"] is not None
+    assert digests["source"][1].digest == digests["passed_on"][1].digest
+    left, right = (wandb_server.state.find(ENTITY, PROJECT, f"{name}:v0") for name in ("left", "right"))
+    assert left is not None and right is not None and left[1].digest == right[1].digest
+
+
 def test_the_classic_resources_api_key_is_a_client_of_the_configured_server(wandb_server, base_dir, tmp_path):
     log_as_dagster_wandb("for_the_api", [1], tmp_path)
     seen = {}

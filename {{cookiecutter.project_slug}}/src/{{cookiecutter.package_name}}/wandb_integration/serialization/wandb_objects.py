@@ -7,7 +7,6 @@ wandb, so the checks look in ``sys.modules``.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from ..errors import WandbConfigurationError
 from ..stores.base import ManifestEntry
 from ..stores.checks import ENTRY_PATH_RULE, is_entry_path
 from ..stores.files import hash_file
+from ..stores.staging import link_or_copy
 
 
 def is_wandb_artifact(obj: Any) -> bool:
@@ -38,11 +38,12 @@ def wrap_object(obj: Any, name: str, artifact_type: str) -> Any:
 
 
 def stage_artifact(artifact: Any, staging_dir: Path, draft: Any, where: str) -> None:
-    """Move (or copy) the files of an unlogged ``wandb.Artifact`` into ``staging_dir`` and onto ``draft``.
+    """Hard-link (or copy) the files of a ``wandb.Artifact`` into ``staging_dir`` and onto ``draft``.
 
-    wandb keeps its own copies of added files in a staging folder that it never cleans; those are moved,
-    anything else (files added with ``policy="immutable"``) is copied so user files stay untouched. Every
-    entry name is checked first, so nothing lands outside the artifact.
+    wandb keeps its own copies of added files in a staging folder: those are hard-linked (no second copy
+    on disk, and wandb's stays valid, so the same Artifact can be returned for another output too);
+    anything else (files added with ``policy="immutable"``, a read artifact's files) is copied, so user
+    files stay untouched. Every entry name is checked first, so nothing lands outside the artifact.
     """
     entries = dict(artifact.manifest.entries)
     for path in entries:
@@ -59,10 +60,18 @@ def stage_artifact(artifact: Any, staging_dir: Path, draft: Any, where: str) -> 
             continue
         target = staging_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        # A logged Artifact passed on (read, then returned) has no local copies: get them the public way.
-        source = Path(entry.local_path) if entry.local_path else Path(artifact.get_entry(path).download())
+        source = Path(entry.local_path) if entry.local_path else None
+        if source is None or not source.is_file():
+            if artifact.is_draft():
+                raise WandbConfigurationError(
+                    f"{where}: file {entry.local_path!r} of entry {path!r} of the returned wandb.Artifact is gone; "
+                    "keep the files you add until the output is handled, or add them with new_file()."
+                )
+            # A logged Artifact passed on (read, then returned): its local copies (if wandb kept the object
+            # from when it logged it) may be gone; get the bytes the public way.
+            source = Path(artifact.get_entry(path).download())
         if wandb_staging is not None and source.is_relative_to(wandb_staging):
-            shutil.move(source, target)
+            link_or_copy(source, target)
         else:
             draft.digests[path] = hash_file(source, copy_to=target)
         draft.files[path] = target
