@@ -31,7 +31,14 @@ def max_rss_mb() -> float:
 
 
 def folder_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    """Bytes of the files under ``path``, each inode once (a hard link copies nothing)."""
+    sizes = {
+        (s.st_dev, s.st_ino): s.st_size
+        for p in path.rglob("*")
+        if p.is_file() and not p.is_symlink()
+        for s in [p.stat()]
+    }
+    return sum(sizes.values())
 
 
 def io_manager(kind: str, package: str, base_dir: Path):

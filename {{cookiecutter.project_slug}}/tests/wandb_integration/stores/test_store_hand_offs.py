@@ -5,14 +5,16 @@ survived in the store, byte for byte."""
 
 import os
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 
-from tests._package import digests, integration, local_store, store_base
+from tests._package import PACKAGE_NAME, digests, integration, local_store, store_base
 from tests.wandb_integration.stores.test_store_guarantees import DATA, ArtifactDraft, name_dir, read, write
 
 ManifestEntry = store_base.ManifestEntry
+checkout = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.checkout")
 Config, Storage = integration.WandbConfigurationError, integration.ArtifactStorageError
 
 
@@ -48,6 +50,23 @@ def test_a_path_handed_to_user_code_is_the_users_to_change(root, what_the_user_d
     assert stored_file(root).read_bytes() == b"zero"
     local_store.LocalArtifactStore(root).verify(version)
     assert store.checkout(version, "a.txt").read_bytes() == b"zero"  # handed out afresh, intact
+
+
+def test_a_large_file_is_handed_out_as_a_link_whose_move_or_edit_never_goes_unnoticed(root, monkeypatch, tmp_path):
+    monkeypatch.setattr(checkout, "COPY_LIMIT", 2)  # every file counts as large
+    write(root, b"zero")
+    store = local_store.LocalArtifactStore(root)
+    version = store.resolve(DATA)
+    handed = store.checkout(version, "a.txt")
+    assert handed.samefile(stored_file(root)) and store.checkout(version, "a.txt") == handed  # no bytes copied
+    shutil.move(handed, tmp_path / "moved.txt")
+    local_store.LocalArtifactStore(root).verify(version)
+    handed = store.checkout(version, "a.txt")
+    os.chmod(handed, 0o644)
+    handed.write_bytes(b"ZERO")  # against the advice: the version's own bytes change ...
+    with pytest.raises(integration.ArtifactIntegrityError, match="changed or corrupted"):
+        read(root)  # ... and the next read says so
+    assert write(root, b"zero").version == 1 and read(root) == b"zero"  # writing it again repairs
 
 
 def test_whole_artifact_downloads_and_entry_downloads_are_copies_the_user_owns(root, tmp_path):
