@@ -58,18 +58,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
-
-from filelock import FileLock, Timeout
 
 from ..errors import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
-    ArtifactStorageError,
-    WandbArtifactsIOManagerError,
     WandbConfigurationError,
 )
 from . import catalog as catalogs
@@ -77,15 +73,15 @@ from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, Man
 from .catalog import INDEX, JOURNAL, MANIFEST, VERSIONS, Catalog
 from .checkout import CHECKOUTS, Checkouts
 from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, version_number
+from .commit import name_lock, rename_into_place
 from .digests import artifact_digest
-from .files import append_line, fsync_dir, make_durable, read_json, storage_errors, write_json
+from .files import append_line, make_durable, read_json, storage_errors, write_json
 from .records import FORMAT, journal_line, new_manifest, version_from
 from .repair import RepairReport, repair_store
 from .staging import FILES, STAGING, Staging, link_or_copy
 from .verification import Verifier
 
 MODEL_REGISTRY_PROJECT = "wandb-registry-model"
-_LOCK = ".lock"
 log = logging.getLogger(__name__)
 
 
@@ -171,7 +167,7 @@ class LocalArtifactStore(ArtifactStore):
                 if not (name_dir / INDEX).exists():  # the index exists before any version folder does
                     self.write_index(artifact, catalog)
                 make_durable(stored)
-                number = self._rename_into_place(name_dir / VERSIONS, payload, record, catalog.floor)
+                number = rename_into_place(name_dir / VERSIONS, payload, record, catalog.floor)
                 catalog.add(number, record["digest"], record["created_at"])
                 self._manifests[name_dir / VERSIONS / f"v{number}"] = record
                 self._remember_hashed(name_dir / VERSIONS / f"v{number}" / FILES, record["entries"])
@@ -183,49 +179,9 @@ class LocalArtifactStore(ArtifactStore):
                 log.warning("could not update the index of '%s' (%s); it is rebuilt on the next read", artifact, exc)
         return self._version(artifact, number, catalog)
 
-    @contextmanager
-    def lock(self, artifact: ArtifactId) -> Iterator[None]:
+    def lock(self, artifact: ArtifactId) -> AbstractContextManager[None]:
         """Hold the write lock of ``artifact`` (writers and repair take it; readers never do)."""
-        name_dir = self.name_dir(artifact)
-        for path in (name_dir.parent.parent, name_dir.parent, name_dir, name_dir / VERSIONS, name_dir / JOURNAL):
-            if path.is_symlink():  # through it, versions and alias moves would land outside the store
-                raise ArtifactStorageError(
-                    f"{path} is a link, but the store keeps its own folder or file there and never writes "
-                    f"through links (artifact '{artifact}'). Remove the link; nothing was written."
-                )
-        name_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(name_dir / _LOCK, thread_local=False)
-        try:
-            lock.acquire(timeout=self.lock_timeout)
-        except Timeout as exc:
-            raise WandbArtifactsIOManagerError(
-                f"waited {self.lock_timeout:.0f} s for the write lock {name_dir / _LOCK} of artifact "
-                f"'{artifact}'; another live process holds it. Find and stop the stuck writer, then retry."
-            ) from exc
-        try:
-            yield
-        finally:
-            lock.release()
-
-    def _rename_into_place(self, versions_dir: Path, payload: Path, record: dict[str, Any], number: int) -> int:
-        """Commit ``payload`` as the first free ``v<N>`` from ``number`` on: its manifest (naming the artifact
-        and N, so a copied folder is told apart) is written durably, then one rename, made durable."""
-        versions_dir.mkdir(exist_ok=True)
-        for candidate in range(number, number + 1000):
-            target = versions_dir / f"v{candidate}"
-            if os.path.lexists(target):
-                continue  # put there outside the store (even a dangling link): never replace it
-            record["version"] = candidate
-            write_json(payload / MANIFEST, record, atomic=False)
-            try:
-                os.rename(payload, target)
-            except OSError:
-                if not os.path.lexists(target):
-                    raise  # not a name clash (a disk or permission error): the caller reports it
-                continue
-            fsync_dir(versions_dir)
-            return candidate
-        raise WandbArtifactsIOManagerError(f"no free version number in {versions_dir} from v{number} on.")
+        return name_lock(self.name_dir(artifact), artifact, self.lock_timeout)
 
     def _reusable(self, artifact: ArtifactId, number: int, catalog: Catalog, record: dict[str, Any]) -> bool:
         """Whether version ``number``, whose digest equals ``record``'s, holds the same entries the same way

@@ -28,6 +28,7 @@ from .base import ArtifactId
 from .catalog import INDEX, JOURNAL, MANIFEST, VERSIONS
 from .checkout import CHECKOUTS
 from .checks import check_id
+from .commit import LOCK
 from .files import storage_errors
 from .staging import FILES, STAGING
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from .local import LocalArtifactStore
 
 # What the store (and publishing) keep in an artifact's folder; anything else is not theirs.
-_KNOWN = {INDEX, f"{INDEX}.tmp", JOURNAL, VERSIONS, ".lock", "published.json", "published.json.tmp"}
+_KNOWN = {INDEX, f"{INDEX}.tmp", JOURNAL, VERSIONS, LOCK, "published.json", "published.json.tmp"}
 
 
 @dataclasses.dataclass
