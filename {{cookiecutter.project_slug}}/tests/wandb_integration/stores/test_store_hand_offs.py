@@ -1,12 +1,10 @@
-"""What passes between user code and the store: paths handed out (moved, edited, deleted by their user),
-drafts that differ from a version only in ways W&B's digest does not see, metadata JSON would change,
-staged links, unreadable files, and what repair finds around the artifact folders. Each test checks what
-survived in the store, byte for byte."""
+"""What passes between user code and the store: drafts that differ from a version only in ways W&B's
+digest does not see, metadata JSON would lose, staged links, unreadable files, and what repair finds
+around the artifact folders (paths handed out: test_store_checkouts.py). Each test checks what survived in
+the store, byte for byte."""
 
 import os
-import shutil
 from importlib import import_module
-from pathlib import Path
 
 import pytest
 
@@ -32,69 +30,6 @@ def nested(depth):
 
 def stored_file(root, version=0):
     return name_dir(root) / "versions" / f"v{version}" / "files" / "a.txt"
-
-
-@pytest.mark.parametrize("what_the_user_does", ["moves it", "deletes it", "edits it in place"])
-def test_a_path_handed_to_user_code_is_the_users_to_change(root, what_the_user_does, tmp_path):
-    write(root, b"zero")
-    store = local_store.LocalArtifactStore(root)
-    version = store.resolve(DATA)
-    handed = store.checkout(version, "a.txt")
-    assert handed.read_bytes() == b"zero" and not handed.samefile(stored_file(root))
-    if what_the_user_does == "moves it":
-        shutil.move(handed, tmp_path / "mine.txt")
-    elif what_the_user_does == "deletes it":
-        handed.unlink()
-    else:
-        handed.write_bytes(b"ZERO")  # its mode lets its user write it (and root writes anyway)
-    assert stored_file(root).read_bytes() == b"zero"
-    local_store.LocalArtifactStore(root).verify(version)
-    assert store.checkout(version, "a.txt").read_bytes() == b"zero"  # handed out afresh, intact
-
-
-def test_a_large_file_is_handed_out_as_a_link_whose_move_or_edit_never_goes_unnoticed(root, monkeypatch, tmp_path):
-    monkeypatch.setattr(checkout, "COPY_LIMIT", 2)  # every file counts as large
-    write(root, b"zero")
-    store = local_store.LocalArtifactStore(root)
-    version = store.resolve(DATA)
-    handed = store.checkout(version, "a.txt")
-    assert handed.samefile(stored_file(root)) and store.checkout(version, "a.txt") == handed  # no bytes copied
-    shutil.move(handed, tmp_path / "moved.txt")
-    local_store.LocalArtifactStore(root).verify(version)
-    handed = store.checkout(version, "a.txt")
-    os.chmod(handed, 0o644)
-    handed.write_bytes(b"ZERO")  # against the advice: the version's own bytes change ...
-    with pytest.raises(integration.ArtifactIntegrityError, match="changed or corrupted"):
-        read(root)  # ... and the next read says so
-    assert write(root, b"zero").version == 1 and read(root) == b"zero"  # writing it again repairs
-
-
-def test_whole_artifact_downloads_and_entry_downloads_are_copies_the_user_owns(root, tmp_path):
-    write(root, b"zero")
-    artifact = local_store.LocalArtifactStore(root).open(local_store.LocalArtifactStore(root).resolve(DATA))
-    folder = artifact.download()
-    shutil.rmtree(folder)
-    entry_path = artifact.get_entry("a.txt").download()
-    os.chmod(entry_path, 0o644)
-    with open(entry_path, "wb") as handle:
-        handle.write(b"mine now")
-    assert artifact.get_path("a.txt").download() == entry_path
-    assert Path(entry_path).read_bytes() == b"zero"  # a changed copy is replaced on the next download
-    assert read(root) == b"zero"
-    artifact.verify()
-
-
-def test_a_link_planted_in_the_checkout_folder_is_never_written_through(root, tmp_path):
-    write(root, b"zero")
-    store = local_store.LocalArtifactStore(root)
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    checkouts = root / ".checkouts" / "team"
-    checkouts.parent.mkdir(parents=True)
-    checkouts.symlink_to(outside, target_is_directory=True)
-    with pytest.raises(Storage, match=r"\.checkouts/team is a link.*Remove it"):
-        store.checkout(store.resolve(DATA), "a.txt")
-    assert list(outside.iterdir()) == []
 
 
 def test_a_stored_file_where_the_latest_held_a_reference_with_that_digest_is_a_new_version(root):

@@ -30,7 +30,8 @@ from .base import ArtifactId
 from .records import index_record, parse_index, parse_journal
 
 INDEX, JOURNAL, VERSIONS, MANIFEST = "index.json", "aliases.jsonl", "versions", "manifest.json"
-VERSION_FOLDER = re.compile(r"^v(0|[1-9][0-9]*)\Z")  # \Z: "v1\n" is no version folder
+# \Z: "v1\n" is no version folder; more than 18 digits is no version anyone can ask for (checks.py)
+VERSION_FOLDER = re.compile(r"^v(0|[1-9][0-9]{0,17})\Z")
 
 
 @dataclass

@@ -5,28 +5,30 @@ A stored file is the version itself: moving, deleting or editing it would destro
 ``get_entry(...).download()``, ``download()``) is in the store's checkout folder, like the
 ``./artifacts/<name>:<version>`` folder wandb downloads into:
 
-- a file up to ``COPY_LIMIT`` is a copy: the caller may keep, move, edit or delete it;
+- a file up to ``COPY_LIMIT`` is a copy, hashed as it is made: the caller may keep, move or delete it,
+  and edit it until the next checkout of that entry, which restores the stored bytes (as wandb's
+  ``download()`` does); copy it elsewhere to keep edits;
 - a larger one is a hard link (no bytes copied, the same read-only file): moving or deleting it leaves the
   version intact; editing it in place (after a ``chmod``, or as root) changes the version's bytes, which
-  the next read reports as an ``ArtifactIntegrityError`` (write the value again to repair). Copy it first
-  to change it.
+  the next read reports as an ``ArtifactIntegrityError`` (write the value again to repair);
+- in a store this process cannot change (a read-only mount, no write permission) the stored file itself:
+  nothing can move or edit it through that path either.
 
-A checkout that still matches its digest is handed out again; a changed, moved or replaced one is made
-afresh. It is made beside its target and renamed into place, so no reader sees half a file, and never
-through a link planted in the checkout folder.
+A checkout is assembled in a scratch folder of its own process (``.checkouts/.partial``, swept once the
+process is gone) and renamed into place, so the checkout folders never hold half a file, and it is never
+written through a link planted there.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
-import shutil
-import uuid
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ArtifactIntegrityError, ArtifactStorageError
-from .files import storage_errors
-from .staging import link_or_copy
+from .files import ScratchArea, ScratchFolder, hash_file, storage_errors
 from .verification import Verifier
 
 if TYPE_CHECKING:
@@ -40,6 +42,10 @@ class Checkouts:
     def __init__(self, root: Path, verifier: Verifier) -> None:
         self.root = root
         self._verifier = verifier
+        self._scratch = ScratchArea(root / ".partial")
+        self._own: ScratchFolder | None = None
+        self._own_lock = threading.Lock()
+        self._numbers = itertools.count()
 
     def folder(self, version: ArtifactVersion) -> Path:
         return self.root / str(version.id) / version.version_tag
@@ -56,18 +62,53 @@ class Checkouts:
                 return self._verifier.check(target, entry, where)
             except ArtifactIntegrityError:
                 pass  # changed by its user since: make it afresh
-        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
-        with storage_errors(where, self.root):
+        elif os.path.lexists(target):
+            raise ArtifactStorageError(
+                f"{target} is a folder or a special file, where the store puts the checkout of {where}; it is "
+                "not the store's. Move it away and read again."
+            )
+        if not os.access(source.parent, os.W_OK):
+            return source  # a store no one here can change: its own file is safe to hand out
+        with storage_errors(where, target, action="check out"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = self._partial()
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                # A large file is hard-linked (where the filesystem allows), a small one copied.
-                (link_or_copy if source.stat().st_size > COPY_LIMIT else shutil.copyfile)(source, partial)
+                self._fill(source, partial, entry, where)
                 os.replace(partial, target)
             finally:
                 if os.path.lexists(partial):
                     os.unlink(partial)
         self._verifier.remember(target, entry.digest)
         return target
+
+    def close(self) -> None:
+        """Let go of this process's scratch folder (a later checkout makes a new one)."""
+        with self._own_lock:
+            if self._own is not None:
+                self._own.close()
+            self._own = None
+
+    def _fill(self, source: Path, partial: Path, entry: ManifestEntry, where: str) -> None:
+        if entry.size > COPY_LIMIT:
+            try:
+                os.link(source, partial)
+                return
+            except OSError:
+                pass  # a filesystem without hard links: copy
+        digest, _ = hash_file(source, copy_to=partial)
+        if digest != entry.digest:  # changed while it was copied, or a faulty copy
+            raise ArtifactIntegrityError(
+                f"the copy of {where} has digest {digest}, not {entry.digest}; the stored file changed while "
+                "it was copied or the disk returned other bytes. Read again; if it persists, run repair."
+            )
+
+    def _partial(self) -> Path:
+        with self._own_lock:
+            if self._own is None or not self._own.is_held():  # first use, a forked child, or taken from us
+                if self._own is None:
+                    self._scratch.sweep()
+                self._own = self._scratch.folder()
+            return self._own.path / str(next(self._numbers))
 
     def _check_inside(self, target: Path, where: str) -> None:
         for folder in reversed([target.parent, *target.parent.parents]):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ..errors import WandbConfigurationError
 from .base import ArtifactId
 
-VERSION_TAG = re.compile(r"^v([0-9]+)\Z")
+VERSION_TAG = re.compile(r"^v([0-9]{1,18})\Z")  # 18 digits: any real version; more is not one
 _ALIAS_FORBIDDEN = frozenset("/:")
 
 

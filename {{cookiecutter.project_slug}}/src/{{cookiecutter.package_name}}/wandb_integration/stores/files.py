@@ -229,6 +229,7 @@ def append_line(path: Path, line: bytes) -> int:
 
 
 # What an OSError while writing means for the user, and what to do about it.
+_REPAIR = f"python -m {__name__.rpartition('.stores')[0]} repair"
 _STORAGE_PROBLEMS = {
     errno.ENOSPC: ("the disk is full", "Free space on that filesystem, or set base_dir to a folder on a larger disk."),
     errno.EDQUOT: ("the disk quota is used up", "Free space within the quota, or set base_dir to another disk."),
@@ -252,11 +253,11 @@ _STORAGE_PROBLEMS = {
     ),
     errno.EISDIR: (
         "a folder is where the store keeps a file",
-        "That folder is not the store's: move it away, then run `python -m <package>.wandb_integration repair`.",
+        f"That folder is not the store's: move it away, then run `{_REPAIR}`.",
     ),
     errno.EEXIST: (
         "a file is where the store keeps a folder",
-        "That file is not the store's: move it away, then run `python -m <package>.wandb_integration repair`.",
+        f"That file is not the store's: move it away, then run `{_REPAIR}`.",
     ),
     errno.ELOOP: (
         "a symbolic link is where the store keeps its own file",
@@ -264,8 +265,7 @@ _STORAGE_PROBLEMS = {
     ),
     errno.EIO: (
         "the disk reported an input/output error",
-        "The disk or mount may be failing: check it (dmesg), then run `python -m <package>.wandb_integration "
-        "repair` to see which versions are readable.",
+        f"The disk or mount may be failing: check it (dmesg), then run `{_REPAIR}` to see which versions are readable.",
     ),
     errno.ENAMETOOLONG: (
         "a name is too long for the filesystem",

@@ -28,7 +28,8 @@ Guarantees (tested by ``tests/wandb_integration/stores``, probed from outside as
    deletes only its own scratch folders under ``.staging`` (names it handed out, when the process that made
    them is gone; never through a link planted there) and, inside one, files a draft did not list.
 2. Version numbers are never reused: a new version is numbered above every ``v<N>`` name present in
-   ``versions/`` (whatever it is) and every number the index knows.
+   ``versions/`` (whatever it is; N of at most 18 digits, so every version can be asked for by number)
+   and every number the index knows.
 3. The index is a cache that ``catalog.py`` rebuilds from the manifests and the alias journal when it is
    missing, unreadable, behind the folders, or restored from an older copy; readers rebuild in memory
    (a read-only store stays readable), writers under the lock. ``repair()`` (``repair.py``) also writes it
@@ -104,6 +105,7 @@ class LocalArtifactStore(ArtifactStore):
 
     def close(self, failed: Callable[[], bool] = lambda: False) -> None:
         self._staging.close()
+        self.checkouts.close()
 
     def commit(self, draft: ArtifactDraft) -> ArtifactVersion:
         check_id(draft.id)

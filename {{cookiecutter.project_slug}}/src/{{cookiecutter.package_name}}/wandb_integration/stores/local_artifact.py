@@ -27,6 +27,7 @@ from ..errors import ArtifactIntegrityError, ArtifactNotFoundError, WandbModeErr
 from .base import ArtifactStore, ArtifactVersion
 from .checks import parse_target_path
 from .digests import file_digest
+from .files import storage_errors
 
 
 class LocalEntry:
@@ -45,8 +46,9 @@ class LocalEntry:
             return str(self._artifact.checkout(self.path))
         source = self._artifact.local_file(self.path)
         target = Path(root) / self.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        with storage_errors(f"entry {self.path!r} of {self._artifact.qualified_name}", target, action="download"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
         return str(target)
 
     def parent_artifact(self) -> LocalArtifact:
@@ -187,13 +189,15 @@ class LocalArtifact(wandb.Artifact):
 
     def download(self, root: str | None = None, *args: Any, **kwargs: Any) -> str:
         """Without ``root``: the store's checkout folder of this version (verified copies the caller owns,
-        as wandb's ``./artifacts/<name>:<version>``); with it, copies there."""
+        as wandb's ``./artifacts/<name>:<version>``; see ``checkout.py``); with it, copies there."""
         stored = [path for path, entry in self._stored.entries.items() if entry.ref is None]
         if root is None:
             folder = self._store.checkouts.folder(self._stored)
-            for path in stored:
-                self.checkout(path)
-            return str(folder)
+            handed = [self.checkout(path) for path in stored]
+            if handed and all(path.is_relative_to(folder) for path in handed):
+                return str(folder)
+            # Nothing to check out, or a store no one here can change: the version's own folder.
+            return self._store.location(self._stored)["wandb_artifact_path"]
         for path in stored:
             LocalEntry(self, path).download(root)
         return str(root)

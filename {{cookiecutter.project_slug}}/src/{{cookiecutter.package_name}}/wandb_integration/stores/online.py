@@ -232,6 +232,7 @@ class WandbArtifactStore(ArtifactStore):
                 self.cache.expire()  # indexed: costs what it removes, never what this step held
             finally:
                 self.cache.close()
+                self.checkouts.close()
 
 
 class _NotFound(ArtifactNotFoundError):

@@ -81,7 +81,7 @@ def parse_journal(data: bytes) -> tuple[list[tuple[int, list[str]]], int]:
         try:
             entry = json.loads(line)
             version, aliases = entry["version"], entry["aliases"]
-            if isinstance(version, int) and all(isinstance(alias, str) for alias in aliases):
+            if type(version) is int and all(isinstance(alias, str) for alias in aliases):  # not a bool
                 moves.append((version, list(aliases)))
                 continue
         except (ValueError, KeyError, TypeError):
@@ -126,8 +126,9 @@ _MAX_DEPTH = 64  # far deeper than any real metadata, well inside Python's recur
 
 
 def check_plain(value: Any, what: str, depth: int = 0) -> None:
-    """Refuse what JSON would silently change: keys that become equal as text (``1`` and ``"1"``), and
-    nesting so deep that encoding it would fail with a bare ``RecursionError``."""
+    """Refuse what JSON would silently lose: keys that become equal as text (``1`` and ``"1"``), and
+    nesting so deep that encoding it would fail with a bare ``RecursionError``. What JSON only changes,
+    as W&B's metadata does too, is kept: tuples read back as lists, non-string keys as strings."""
     if depth > _MAX_DEPTH:
         raise WandbConfigurationError(
             f"{what} is nested more than {_MAX_DEPTH} levels deep; flatten it (e.g. 'a.b.c' keys) or store "
