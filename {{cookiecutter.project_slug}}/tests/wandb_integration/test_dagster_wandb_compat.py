@@ -343,3 +343,23 @@ def test_the_classic_resource_value_answers_dagster_wandbs_keys_lazily(base_dir)
 
     assert classic.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
     assert seen == {"sdk": True, "host": "https://w.example", "in": (True, False)}
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "same_as"),
+    [
+        ("resources", "wandb_resource", integration.wandb_resource),
+        ("types", "WandbArtifactConfiguration", integration.WandbArtifactConfiguration),
+        ("types", "SerializationModule", integration.SerializationModule),
+        ("utils.errors", "WandbArtifactsIOManagerError", integration.WandbArtifactsIOManagerError),
+        ("io_manager", "WandbArtifactsIOManagerError", integration.WandbArtifactsIOManagerError),
+        ("io_manager", "wandb_artifacts_io_manager", integration.wandb_artifacts_io_manager),
+        ("launch.ops", "run_launch_agent", integration.run_launch_agent),
+        ("version", "__version__", integration.__version__),
+    ],
+)
+def test_dagster_wandbs_module_paths_give_the_same_objects(module, name, same_as):
+    """Code moved over changes `dagster_wandb` to the package and keeps its `from dagster_wandb.resources
+    import wandb_resource` (as Dagster's with_wandb example has)."""
+    found = getattr(importlib.import_module(f"{integration.__name__}.{module}"), name)
+    assert found is same_as

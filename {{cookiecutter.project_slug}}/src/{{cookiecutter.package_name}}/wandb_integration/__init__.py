@@ -25,6 +25,8 @@ Module map (each layer imports only the ones listed before it)::
       local.py                  the embedded offline store and its guarantees
       catalog.py, records.py    an artifact's versions and aliases from its folders; the JSON records
       staging.py, checks.py     assembling a version before its committing rename; what may be stored
+      commit.py                 the per-name write lock and the one committing rename
+      checkout.py               the files handed to user code (get_path, download()): never the stored ones
       verification.py           reads checked against the manifest digests
       repair.py                 rebuild lost or stale indexes, report damage; deletes nothing
       local_artifact.py         what readers get offline where they would get a wandb.Artifact
@@ -53,6 +55,10 @@ Module map (each layer imports only the ones listed before it)::
     publishing/                 push offline versions to W&B: publish.py (command, op, job) over replay.py
     __main__.py                 the commands: python -m <package>.wandb_integration publish | repair
     launch/                     W&B Launch ops
+    version.py                  __version__, recorded on every artifact written
+    resources.py                dagster-wandb's module paths (dagster_wandb.resources, .types, .utils.errors),
+    types.py                    re-exporting the names above, so that moving over from dagster-wandb
+    utils/                      needs only the one changed import
     testing/                    a loopback stand-in of the W&B API for online tests
 
 On-disk layout under ``base_dir`` (default: the Dagster instance storage directory, else ``$DAGSTER_HOME``)::
@@ -79,6 +85,7 @@ from .errors import (
 from .io_manager import WandbArtifactsIOManager, check_definitions, wandb_artifacts_io_manager
 from .launch import run_launch_agent, run_launch_job
 from .resource import WandbResource, wandb_config_resource, wandb_resource
+from .version import __version__
 
 wandb_config = wandb_config_resource()
 
@@ -96,6 +103,7 @@ __all__ = [
     "WandbConfigurationError",
     "WandbModeError",
     "WandbResource",
+    "__version__",
     "artifact_integrity_checks",
     "check_definitions",
     "observable_artifact",

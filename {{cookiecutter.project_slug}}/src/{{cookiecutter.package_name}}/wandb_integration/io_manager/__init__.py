@@ -2,7 +2,8 @@
 (``worker.py``), artifact names (``naming.py``), readers of Dagster's contexts (``context.py``) and of
 what the run recorded (``run_outputs.py``), and the load-time check of every configuration (``validation.py``)."""
 
+from ..errors import WandbArtifactsIOManagerError  # where dagster-wandb users import it from, too
 from .manager import WandbArtifactsIOManager, wandb_artifacts_io_manager
 from .validation import check_definitions
 
-__all__ = ["WandbArtifactsIOManager", "check_definitions", "wandb_artifacts_io_manager"]
+__all__ = ["WandbArtifactsIOManager", "WandbArtifactsIOManagerError", "check_definitions", "wandb_artifacts_io_manager"]

@@ -30,12 +30,12 @@ from ..serialization.wandb_objects import is_wandb_artifact
 from ..settings import WandbSettings
 from ..stores.base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion
 from ..stores.files import storage_errors
+from ..version import __version__
 from .context import describe, safe, str_version, upstream_name
 from .naming import is_valid_artifact_name, partition_name
 from .run_outputs import NOT_WRITTEN_KEY, VERSION_KEY, VERSIONS_KEY, RunOutputs, recorded_entry
 
 INTEGRATION_NAME = "dagster_wandb"
-INTEGRATION_VERSION = "0.1.0"
 
 
 @dataclass
@@ -168,7 +168,7 @@ class ArtifactIO(dg.IOManager):
     def _integration_metadata(self) -> dict[str, Any]:
         return {
             "source_integration": INTEGRATION_NAME,
-            "source_integration_version": INTEGRATION_VERSION,
+            "source_integration_version": __version__,
             "source_dagster_run_id": self.options.dagster_run_id,
             "source_created_at": datetime.now(UTC).isoformat(),
             "source_python_version": platform.python_version(),
