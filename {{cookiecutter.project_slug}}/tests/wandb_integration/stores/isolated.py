@@ -81,6 +81,22 @@ def _failure(assets: list, base: str, **kwargs) -> dict:
     return {"ok": True}
 
 
+def _handed_out(base: str) -> dict:
+    """What user code gets for ``get_path`` and ``download()`` of the one stored version of ``e/p/upstream``."""
+    from tests._package import local_store, store_base
+
+    store = local_store.LocalArtifactStore(Path(base) / "wandb" / "artifacts")
+    version = store.resolve(store_base.ArtifactId("e", "p", "upstream"))
+    (entry,) = version.entries
+    try:
+        handed = store.checkout(version, entry)
+        folder = Path(store.open(version).download())
+    except Exception as exc:
+        return {"ok": False, "class": type(exc).__name__, "message": str(exc)}
+    stored = store.local_path(version, entry)
+    return {"ok": True, "same_bytes": handed.read_bytes() == stored.read_bytes(), "folder": os.listdir(folder)}
+
+
 def _repair(base: str, *, dry_run: bool) -> dict:
     """The repair command on ``base``: its exit status and what it printed."""
     import contextlib
@@ -199,6 +215,7 @@ def read_only() -> dict:
         "writable": writable,
         "read": read,
         "seen": seen,
+        "handed_out": _handed_out(base),
         "write": _failure([rewrite], base),
         "repair_dry_run": _repair(base, dry_run=True),
         "repair": _repair(base, dry_run=False),

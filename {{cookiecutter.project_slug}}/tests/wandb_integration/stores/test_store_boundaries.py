@@ -218,6 +218,9 @@ def test_a_read_only_store_is_readable_through_the_io_manager_and_refuses_writes
     result = isolated.run(tmp_path, "read_only", mounts, STORE_BASE=str(base_dir), OTHER_OUTPUTS=str(elsewhere))
     assert result["writable"] is False  # the premise: the store really is read-only in there
     assert result["read"] == {"ok": True} and result["seen"] == [[1, 2, 3]]
+    # get_path and download() still work: nothing there can change the stored files, so they are handed out.
+    assert result["handed_out"]["ok"] and result["handed_out"]["same_bytes"], result["handed_out"]
+    assert len(result["handed_out"]["folder"]) == 1
     assert result["write"]["class"] == "ArtifactStorageError"
     assert "read-only" in result["write"]["message"] and "e/p/upstream" in result["write"]["message"]
     # A dry-run repair only reads, so it runs there; a real one says the store is read-only, no traceback.
