@@ -67,7 +67,13 @@ class ScratchArea:
             except Timeout:  # a sweeper took the brand-new lock file: use another name
                 continue
             if Path(lock.lock_file).exists():  # not unlinked by a sweeper between our open and lock
-                path.mkdir()
+                try:
+                    path.mkdir()
+                except OSError:  # a full disk, say: leave no lock file behind for the next sweep to find
+                    with suppress(OSError):
+                        Path(lock.lock_file).unlink()
+                    lock.release()
+                    raise
                 return ScratchFolder(path, lock)
             lock.release()
         raise WandbArtifactsIOManagerError(
