@@ -33,6 +33,7 @@ Module map (each layer imports only the ones listed before it)::
       online.py                 W&B through the public SDK; cache.py: its download cache
       registry.py               model registry promotion
       files.py, digests.py      crash-safe file helpers, storage errors; W&B-compatible digests
+      scratch.py                temporary folders held by their process, swept once it is gone
     serialization/              what an output value becomes inside an artifact
       formats.py                Parquet, pickle, dill, cloudpickle, joblib
       payload.py                Artifact, W&B object or serialized object; several partitions' values

@@ -33,7 +33,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from ..errors import ArtifactIntegrityError, WandbConfigurationError
-from .files import ScratchArea, ScratchFolder, remove_if_unlocked
+from .scratch import ScratchArea, ScratchFolder, remove_if_unlocked
 
 DEFAULT_DURATION_MINUTES = 30 * 24 * 60
 _SCHEMA = """

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ArtifactIntegrityError, ArtifactStorageError
-from .files import ScratchArea, ScratchFolder, hash_file, storage_errors
+from .files import hash_file, storage_errors
+from .scratch import ScratchArea, ScratchFolder
 from .verification import Verifier
 
 if TYPE_CHECKING:

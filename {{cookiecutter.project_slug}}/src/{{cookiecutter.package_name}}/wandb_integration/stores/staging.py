@@ -23,7 +23,8 @@ from pathlib import Path
 
 from ..errors import WandbConfigurationError
 from .base import ArtifactDraft, ArtifactId, ManifestEntry
-from .files import ScratchArea, ScratchFolder, hash_file, remove_tree
+from .files import hash_file, remove_tree
+from .scratch import ScratchArea, ScratchFolder
 
 FILES = "files"
 STAGING = ".staging"  # under the store root
