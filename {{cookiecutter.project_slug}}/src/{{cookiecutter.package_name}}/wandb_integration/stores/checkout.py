@@ -21,15 +21,13 @@ written through a link planted there.
 
 from __future__ import annotations
 
-import itertools
 import os
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ArtifactIntegrityError, ArtifactStorageError
 from .files import hash_file, storage_errors
-from .scratch import ScratchArea, ScratchFolder
+from .scratch import ProcessScratch, ScratchArea
 from .verification import Verifier
 
 if TYPE_CHECKING:
@@ -43,10 +41,7 @@ class Checkouts:
     def __init__(self, root: Path, verifier: Verifier) -> None:
         self.root = root
         self._verifier = verifier
-        self._scratch = ScratchArea(root / ".partial")
-        self._own: ScratchFolder | None = None
-        self._own_lock = threading.Lock()
-        self._numbers = itertools.count()
+        self._scratch = ProcessScratch(ScratchArea(root / ".partial"))
 
     def folder(self, version: ArtifactVersion) -> Path:
         return self.root / str(version.id) / version.version_tag
@@ -72,7 +67,7 @@ class Checkouts:
             return source  # a store no one here can change: its own file is safe to hand out
         with storage_errors(where, target, action="check out"):
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial = self._partial()
+            partial = self._scratch.new_path()
             try:
                 self._fill(source, partial, entry, where)
                 os.replace(partial, target)
@@ -84,10 +79,7 @@ class Checkouts:
 
     def close(self) -> None:
         """Let go of this process's scratch folder (a later checkout makes a new one)."""
-        with self._own_lock:
-            if self._own is not None:
-                self._own.close()
-            self._own = None
+        self._scratch.close()
 
     def _fill(self, source: Path, partial: Path, entry: ManifestEntry, where: str) -> None:
         if entry.size > COPY_LIMIT:
@@ -102,14 +94,6 @@ class Checkouts:
                 f"the copy of {where} has digest {digest}, not {entry.digest}; the stored file changed while "
                 "it was copied or the disk returned other bytes. Read again; if it persists, run repair."
             )
-
-    def _partial(self) -> Path:
-        with self._own_lock:
-            if self._own is None or not self._own.is_held():  # first use, a forked child, or taken from us
-                if self._own is None:
-                    self._scratch.sweep()
-                self._own = self._scratch.folder()
-            return self._own.path / str(next(self._numbers))
 
     def _check_inside(self, target: Path, where: str) -> None:
         for folder in reversed([target.parent, *target.parent.parents]):

@@ -8,8 +8,10 @@ waiting on anyone.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+import threading
 import uuid
 from contextlib import suppress
 from pathlib import Path
@@ -138,3 +140,32 @@ def remove_if_unlocked(lock_path: Path, also: Path | None = None) -> bool:
     finally:
         lock.release()
     return True
+
+
+class ProcessScratch:
+    """This process's one folder of ``area``: made on first use (after a sweep of what dead processes left)
+    and made again when it is lost (closed, a forked child, or its lock file taken), not once per use."""
+
+    def __init__(self, area: ScratchArea) -> None:
+        self._area = area
+        self._own: ScratchFolder | None = None
+        self._swept = False
+        self._lock = threading.Lock()
+        self._numbers = itertools.count()
+
+    def new_path(self) -> Path:
+        """A name inside the folder that was never handed out before (nothing is created there)."""
+        with self._lock:
+            if not self._swept:
+                self._area.sweep()
+                self._swept = True
+            if self._own is None or not self._own.is_held():
+                self._own = self._area.folder()
+            return self._own.path / str(next(self._numbers))
+
+    def close(self) -> None:
+        """Remove the folder and let go of its lock (a later ``new_path`` makes a new one)."""
+        with self._lock:
+            if self._own is not None:
+                self._own.close()
+            self._own = None

@@ -1,7 +1,7 @@
 """Where a version of the local store is assembled before its one committing rename.
 
 ``Staging`` hands out payload folders under ``<root>/.staging``, inside one scratch folder per process
-(``ScratchArea``: held by its live process, swept with everything in it once the process is gone; made
+(``ProcessScratch``: held by its live process, swept with everything in it once the process is gone; made
 once, not per write) and fills a payload from a draft: files already written at their
 entry path of a handed-out folder stay where they are (the common case: the IO manager serializes straight
 into it), files elsewhere in a handed-out folder are moved, the caller's own files are copied. Every stored
@@ -11,12 +11,10 @@ new version durable when it commits them.
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import stat
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +22,7 @@ from pathlib import Path
 from ..errors import WandbConfigurationError
 from .base import ArtifactDraft, ArtifactId, ManifestEntry
 from .files import hash_file, remove_tree
-from .scratch import ScratchArea, ScratchFolder
+from .scratch import ProcessScratch, ScratchArea
 
 FILES = "files"
 STAGING = ".staging"  # under the store root
@@ -34,12 +32,8 @@ _Stored = tuple[Path, str, int]  # stored copy, digest, size of a draft file
 class Staging:
     def __init__(self, root: Path) -> None:
         # Resolved once (handed-out paths compare as given), but not through a link planted as the area itself.
-        self._scratch = ScratchArea(root.parent.resolve() / root.name)
-        self._swept = False
+        self._scratch = ProcessScratch(ScratchArea(root.parent.resolve() / root.name))  # holds the payloads
         self._handed_out: dict[Path, Path] = {}  # files folder handed out by folder() -> its payload
-        self._own: ScratchFolder | None = None  # this process's scratch folder, holding the payloads
-        self._own_lock = threading.Lock()
-        self._numbers = itertools.count()
 
     @contextmanager
     def folder(self) -> Iterator[Path]:
@@ -66,38 +60,25 @@ class Staging:
 
     def close(self) -> None:
         """Let go of this process's scratch folder (a later write makes a new one)."""
-        with self._own_lock:
-            if self._own is not None:
-                self._own.close()
-            self._own = None
+        self._scratch.close()
 
     @contextmanager
     def empty_payload(self) -> Iterator[Path]:
         """A new payload folder with an empty ``files/`` (also what the store assembles links in); removed
         on exit unless its rename committed it."""
-        self.sweep_once()
-        with self._own_lock:
-            if self._own is None or not self._own.is_held():  # first use, a forked child, or taken from us
-                self._own = self._scratch.folder()
-            while True:
-                payload = self._own.path / str(next(self._numbers))
-                try:
-                    payload.mkdir()
-                    break
-                except FileExistsError:  # put there by someone else: never written through
-                    continue
+        while True:
+            payload = self._scratch.new_path()
+            try:
+                payload.mkdir()
+                break
+            except FileExistsError:  # put there by someone else: never written through
+                continue
         (payload / FILES).mkdir()
         try:
             yield payload
         finally:
             if os.path.lexists(payload):
                 remove_tree(payload)
-
-    def sweep_once(self) -> None:
-        """What dead processes left, removed once per store object (later writes skip the listing)."""
-        if not self._swept:
-            self._scratch.sweep()
-            self._swept = True
 
     def _keep_in_place(self, draft: ArtifactDraft, files_dir: Path, entries: dict[str, ManifestEntry]) -> list[Path]:
         """Hash the staged files (unless the writer did); drop anything the draft does not list."""
