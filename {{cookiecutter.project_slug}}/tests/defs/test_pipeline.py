@@ -56,7 +56,7 @@ def pipeline(tmp_path_factory):
     manager = integration.WandbArtifactsIOManager(wandb_resource=resource)
     resources = {"wandb_resource": resource, "wandb_artifacts_manager": manager, "io_manager": manager}
     external_artifact.seed_external_artifact(resource.settings())
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         yield Pipeline(run(resources, instance), local_store.LocalArtifactStore(resource.settings().store_dir))
 
 

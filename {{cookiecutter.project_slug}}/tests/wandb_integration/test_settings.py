@@ -88,7 +88,7 @@ def test_the_first_thing_a_run_logs_from_the_integration_is_the_mode_and_why(wan
     def tiny() -> int:
         return 1
 
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         manager = integration.WandbArtifactsIOManager(wandb_resource=wandb_resource)
         result = dg.materialize([tiny], resources={"io_manager": manager}, instance=instance)
         messages = [entry.user_message for entry in instance.all_logs(result.run_id)]

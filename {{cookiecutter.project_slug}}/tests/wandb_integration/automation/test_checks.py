@@ -41,7 +41,7 @@ def overwrite(path, data):
 
 
 def test_an_intact_version_passes_with_what_was_compared(resources, wandb_resource):
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert dg.materialize([table], resources=resources, instance=instance).success
         evaluation = run_check(resources, instance)
     assert evaluation.passed
@@ -51,7 +51,7 @@ def test_an_intact_version_passes_with_what_was_compared(resources, wandb_resour
 
 
 def test_an_edited_stored_file_fails_the_check_naming_the_file(resources, wandb_resource):
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert dg.materialize([table], resources=resources, instance=instance).success
         path = stored_file(wandb_resource)
         original = path.read_bytes()
@@ -62,7 +62,7 @@ def test_an_edited_stored_file_fails_the_check_naming_the_file(resources, wandb_
 
 
 def test_a_check_of_an_asset_never_materialized_fails_saying_so(resources):
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         evaluation = run_check(resources, instance)
     assert not evaluation.passed and "never materialized" in evaluation.description
 

@@ -28,7 +28,7 @@ def status(graph, resources, instance, key="label_count"):
 def test_the_observation_reports_the_digest_as_data_version_with_the_version_it_saw(resources, wandb_resource):
     version = publish(open_store(wandb_resource), "labels", '{"0": "barolo"}')
     graph = labels_graph()
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         observation = observe(graph, resources, instance)
     assert observation.data_version == version.digest
     metadata = {key: value.value for key, value in observation.metadata.items()}
@@ -41,7 +41,7 @@ def test_a_new_version_makes_the_downstream_stale_and_the_same_content_does_not(
     store = open_store(wandb_resource)
     publish(store, "labels", '{"0": "barolo"}')
     graph = labels_graph()
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         observe(graph, resources, instance)
         assert dg.materialize(list(graph), selection=[graph[1]], resources=resources, instance=instance).success
         assert status(graph, resources, instance) == StaleStatus.FRESH
@@ -67,7 +67,7 @@ def test_an_alias_or_a_pinned_version_is_observed_as_named(resources, wandb_reso
     for path, expected in (("labels:reviewed", first), ("labels:v0", first)):
         spec = dg.AssetSpec("labels")
         observable = automation.observable_artifact(spec, path)
-        with dg.instance_for_test() as instance:
+        with dg.DagsterInstance.ephemeral() as instance:
             assert dg.materialize([observable], selection=[observable], resources=resources, instance=instance).success
             observation = instance.fetch_observations(spec.key, limit=1).records[0].asset_observation
         assert observation.data_version == expected.digest, path
@@ -75,7 +75,7 @@ def test_an_alias_or_a_pinned_version_is_observed_as_named(resources, wandb_reso
 
 def test_an_artifact_that_was_never_published_fails_the_observation_naming_it(resources):
     graph = labels_graph()
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             list(graph), selection=[graph[0]], resources=resources, instance=instance, raise_on_error=False
         )

@@ -28,7 +28,7 @@ def test_a_new_version_requests_exactly_one_run_and_the_next_tick_nothing(wandb_
     store = open_store(wandb_resource)
     first = publish(store, "labels", "1")
     sensor = automation.wandb_artifact_sensor("labels_sensor", ["labels"], target=job)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         data = tick(sensor, wandb_resource, instance)
         [request] = data.run_requests
         assert request.run_key == f"labels_sensor:{first.id}:v0:{first.digest}"
@@ -49,7 +49,7 @@ def test_a_new_version_requests_exactly_one_run_and_the_next_tick_nothing(wandb_
 
 def test_the_cursor_survives_a_restart_of_the_sensor(wandb_resource):
     publish(open_store(wandb_resource), "labels", "1")
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         cursor = tick(automation.wandb_artifact_sensor("s", ["labels"], target=job), wandb_resource, instance).cursor
         rebuilt = automation.wandb_artifact_sensor("s", ["labels"], target=job)  # a new code server, same cursor
         assert tick(rebuilt, wandb_resource, instance, cursor).run_requests == []
@@ -63,7 +63,7 @@ def test_a_moving_registry_alias_requests_a_run_per_move(wandb_resource):
     sensor = automation.wandb_artifact_sensor(
         "production_sensor", ["wandb-registry-model/classifier:production"], target=job
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         first = tick(sensor, wandb_resource, instance)
         assert [r.tags["wandb/artifact_version"] for r in first.run_requests] == ["v0"]
         store.link(model_v1, registry, aliases=["production"])  # promotion moves the alias to v1
@@ -74,7 +74,7 @@ def test_a_moving_registry_alias_requests_a_run_per_move(wandb_resource):
 
 def test_an_artifact_not_published_yet_is_skipped_and_named(wandb_resource):
     sensor = automation.wandb_artifact_sensor("s", ["labels"], target=job)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         data = tick(sensor, wandb_resource, instance)
     assert data.run_requests == []
     assert "not published yet: labels" in data.skip_message
@@ -83,7 +83,7 @@ def test_an_artifact_not_published_yet_is_skipped_and_named(wandb_resource):
 def test_observe_records_the_digest_as_the_observed_data_version(wandb_resource):
     version = publish(open_store(wandb_resource), "labels", "1")
     sensor = automation.wandb_artifact_sensor("s", ["labels"], target=job, observe={"labels": "labels"})
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         data = tick(sensor, wandb_resource, instance)
     [event] = data.asset_events
     assert event.asset_key == dg.AssetKey("labels")
