@@ -125,6 +125,12 @@ CASES = [
         ["'marshal'", "pickle, dill, cloudpickle, joblib"],
     ),
     (
+        "parquet asked for by name",
+        lambda e: e.write(1, {"serialization_module": {"name": "parquet"}}),
+        Config,
+        ["'parquet'", "DataFrames are written as Parquet without it", "remove serialization_module"],
+    ),
+    (
         "serialization not a dict",
         lambda e: e.write(1, {"serialization_module": "pickle"}),
         Config,

@@ -189,9 +189,13 @@ def _parse_serialization(value: Any, where: str) -> tuple[str, dict[str, Any]]:
         )
     name = value.get("name")
     if name not in SERIALIZATION_MODULES:
+        # The usual wrong guess: Parquet is what a DataFrame gets already, with options chosen by measurement.
+        parquet = (
+            " DataFrames are written as Parquet without it; remove serialization_module." if name == "parquet" else ""
+        )
         raise WandbConfigurationError(
             f"{where}: serialization_module name {name!r} is not supported; "
-            f"use one of {', '.join(SERIALIZATION_MODULES)}."
+            f"use one of {', '.join(SERIALIZATION_MODULES)}.{parquet}"
         )
     parameters = value.get("parameters", {})
     if not isinstance(parameters, Mapping):

@@ -1,6 +1,6 @@
 """The Parquet options a DataFrame is written with (``formats.parquet_defaults``): what each kind of column
-gets, that every shape reads back equal, and that options given in the configuration win. Why these
-options: the template's benchmarks README, "Parquet choices"."""
+gets, and that every shape reads back equal. Why these options: the template's benchmarks README, "Parquet
+choices"."""
 
 import numpy as np
 import pandas as pd
@@ -51,12 +51,6 @@ def test_a_stored_index_keeps_snappy_under_the_name_pyarrow_gives_it(tmp_path, i
     codecs = written(frame, tmp_path)
     assert codecs.pop("x") == ("UNCOMPRESSED", False)
     assert list(codecs.values()) == [("SNAPPY", False)]  # the index column, whatever it is called
-
-
-def test_compression_from_the_configuration_replaces_the_chosen_codecs(tmp_path):
-    frame = pd.DataFrame({"x": np.random.default_rng(2).random(ROWS), "name": ["a", "b"] * (ROWS // 2)})
-    codecs = written(frame, tmp_path, {"compression": "zstd"})
-    assert {codec for codec, _ in codecs.values()} == {"ZSTD"}
 
 
 def test_an_empty_frame_is_written_and_read_back(tmp_path):
