@@ -180,9 +180,14 @@ def test_repeated_reads_do_not_rehash(store, files, monkeypatch):
     for _ in range(50):
         store.local_path(version, "a.txt")
     assert len(calls) == 0, "the committing store hashed the file while writing it"
-    fresh = local_store.LocalArtifactStore(store.root)  # a new process hashes once, then trusts the stat
+    fresh = local_store.LocalArtifactStore(store.root)  # a new process trusts the stat stamped at commit
     for _ in range(50):
         fresh.local_path(version, "a.txt")
+    assert len(calls) == 0
+    os.utime(fresh.local_path(version, "a.txt"))  # touched since: a new process hashes once, then trusts it
+    touched = local_store.LocalArtifactStore(store.root)
+    for _ in range(50):
+        touched.local_path(version, "a.txt")
     assert len(calls) == 1
 
 

@@ -97,8 +97,11 @@ def test_an_unreadable_stored_file_is_a_storage_error_naming_the_version(root, m
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", denied)
+    with pytest.raises(Storage, match=r"could not check out entry 'a.txt' of artifact 'team/proj/dataset:v0'.*denied"):
+        store.checkout(version, "a.txt")  # a read of the bytes (local_path trusts the commit stamp unread)
+    os.utime(stored_file(root))  # touched since the commit: local_path must hash it, and cannot read it
     with pytest.raises(Storage, match=r"could not read artifact 'team/proj/dataset:v0'.*permission is denied"):
-        store.local_path(version, "a.txt")
+        local_store.LocalArtifactStore(root).local_path(version, "a.txt")
 
 
 def test_repair_walks_past_folders_the_store_cannot_hold_and_names_everything_it_did_not_make(root, tmp_path):

@@ -35,12 +35,15 @@ class ManifestEntry:
     """One file of a version: its path inside the artifact, W&B-style digest and size.
 
     ``ref`` is set for reference entries (``add_reference``): the bytes live elsewhere and are not stored.
+    ``stamp`` is the local store's record of its stored file as committed (size, mtime, ctime, inode), so a
+    later process can skip hashing a file nobody touched since (``verification.py``).
     """
 
     path: str
     digest: str
     size: int
     ref: str | None = None
+    stamp: tuple[int, ...] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

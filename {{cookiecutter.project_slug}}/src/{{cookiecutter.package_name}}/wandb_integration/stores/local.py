@@ -36,8 +36,9 @@ Guarantees (tested by ``tests/wandb_integration/stores``, probed from outside as
    back and reports what it cannot explain, deleting nothing.
 4. A read never returns another version's bytes: the manifest must name this artifact and number, its
    digest must equal the digest the index recorded for that number and the sum of its entries, its entry
-   paths must stay inside the folder, and each file must match its entry's digest
-   (hashed once per process, then trusted while its size, times and inode are unchanged).
+   paths must stay inside the folder, and each file must match its entry's digest (hashed as it is
+   committed; then trusted, in any process, while its size, times and inode are what the manifest's stamp
+   recorded then, see ``verification.py``; ``verify`` and ``repair`` hash every file).
 5. Equal content reuses the latest version only if that version is intact and stores the same entries
    (a file is not a reference with its digest); otherwise the write becomes a new version, so writing a
    value again repairs a damaged latest.
@@ -80,7 +81,7 @@ from .files import append_line, make_durable, read_json, storage_errors, write_j
 from .records import FORMAT, journal_line, new_manifest, version_from
 from .repair import RepairReport, repair_store
 from .staging import FILES, STAGING, Staging, link_or_copy
-from .verification import Verifier
+from .verification import Verifier, stamp_entries
 
 MODEL_REGISTRY_PROJECT = "wandb-registry-model"
 log = logging.getLogger(__name__)
@@ -169,6 +170,7 @@ class LocalArtifactStore(ArtifactStore):
                 if not (name_dir / INDEX).exists():  # the index exists before any version folder does
                     self.write_index(artifact, catalog)
                 make_durable(stored)
+                stamp_entries(record, payload / FILES)
                 number = rename_into_place(name_dir / VERSIONS, payload, record, catalog.floor)
                 catalog.add(number, record["digest"], record["created_at"])
                 self._manifests[name_dir / VERSIONS / f"v{number}"] = record
@@ -296,7 +298,7 @@ class LocalArtifactStore(ArtifactStore):
             )
         for entry in version.entries.values():
             if entry.ref is None:
-                self._verifier.check(folder / FILES / entry.path, entry, where)
+                self._verifier.check(folder / FILES / entry.path, entry, where, trust_stamp=False)
         total = artifact_digest((e.path, e.digest) for e in version.entries.values())
         if total != version.digest:
             raise ArtifactIntegrityError(

@@ -161,7 +161,10 @@ def version_from(
     """The ``ArtifactVersion`` for manifest ``record``, checked against the digest the index recorded."""
     where = f"artifact '{artifact}:v{number}'"
     try:
-        entries = {p: ManifestEntry(p, e["digest"], e["size"], e.get("ref")) for p, e in record["entries"].items()}
+        entries = {
+            p: ManifestEntry(p, e["digest"], e["size"], e.get("ref"), _stamp(e.get("stamp")))
+            for p, e in record["entries"].items()
+        }
         digest = record["digest"]
         version = ArtifactVersion(
             id=artifact,
@@ -207,3 +210,10 @@ def version_from(
             "manifest was edited. Restore the version folder from a backup."
         )
     return version
+
+
+def _stamp(value: Any) -> tuple[int, ...] | None:
+    """A manifest entry's stamp, or ``None`` (then the file is simply hashed) when it is missing or odd."""
+    if isinstance(value, list) and len(value) == 4 and all(type(item) is int for item in value):
+        return tuple(value)
+    return None

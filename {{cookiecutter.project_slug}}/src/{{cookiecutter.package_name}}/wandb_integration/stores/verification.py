@@ -2,11 +2,17 @@
 
 A file is hashed once per process and then trusted while its stat signature is unchanged: size, mtime,
 ctime, inode and device. Any rewrite changes ctime, which (unlike mtime) cannot be set back, so a file
-edited in place, even with its times restored, is hashed again and caught.
+edited in place, even with its times restored, is hashed again and caught. A stored file is hashed as it
+is committed, and its manifest entry keeps its stat at that moment (``stamp``: size, mtime, ctime, inode):
+any later process trusts a file whose stat still equals its stamp, so a step process of the multiprocess
+executor does not hash its inputs again. Anything that touched the file (an edit, a copy or restore, a
+replaced file, even a new hard link) changes one of them, and the file is hashed. ``verify`` trusts no
+stamp: it hashes every file (what ``repair`` and the integrity checks run).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +25,7 @@ class Verifier:
     def __init__(self) -> None:
         self._verified: dict[Path, tuple[Any, ...]] = {}
 
-    def check(self, path: Path, entry: ManifestEntry, where: str) -> Path:
+    def check(self, path: Path, entry: ManifestEntry, where: str, *, trust_stamp: bool = True) -> Path:
         """``path`` if its bytes match ``entry``; ``ArtifactIntegrityError`` naming both digests if not."""
         try:
             signature = _signature(path, entry.digest)
@@ -28,7 +34,8 @@ class Verifier:
                 f"stored file {path} of {where} is missing; the store was changed by hand. Restore the version "
                 "folder from a backup; writing the same value again stores it as a new version."
             ) from exc
-        if self._verified.get(path) != signature:
+        stamped = trust_stamp and entry.stamp is not None and entry.stamp == signature[:4]
+        if self._verified.get(path) != signature and not stamped:
             actual = file_digest(path)
             if actual != entry.digest:
                 raise ArtifactIntegrityError(
@@ -46,6 +53,14 @@ class Verifier:
     def forget(self, folder: Path) -> None:
         """Hash the files under ``folder`` again on their next read."""
         self._verified = {p: s for p, s in self._verified.items() if not p.is_relative_to(folder)}
+
+
+def stamp_entries(record: dict[str, Any], files_dir: Path) -> None:
+    """Record each stored file's stat in its manifest entry, once the file is final (fsynced, read-only)."""
+    for path, entry in record["entries"].items():
+        if entry["ref"] is None:
+            info = os.stat(files_dir / path)
+            entry["stamp"] = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
 def _signature(path: Path, digest: str) -> tuple[Any, ...]:
