@@ -6,8 +6,10 @@ edited in place, even with its times restored, is hashed again and caught. A sto
 is committed, and its manifest entry keeps its stat at that moment (``stamp``: size, mtime, ctime, inode):
 any later process trusts a file whose stat still equals its stamp, so a step process of the multiprocess
 executor does not hash its inputs again. Anything that touched the file (an edit, a copy or restore, a
-replaced file, even a new hard link) changes one of them, and the file is hashed. ``verify`` trusts no
-stamp: it hashes every file (what ``repair`` and the integrity checks run).
+replaced file, even a new hard link) changes one of them, and the file is hashed. One window is left:
+where the kernel keeps coarse timestamps (Linux before 6.13), an edit within the same clock tick as the
+commit (a few milliseconds) that keeps the size and restores mtime leaves ctime as stamped. ``verify``
+trusts no stamp: it hashes every file (what ``repair`` and the integrity checks run).
 """
 
 from __future__ import annotations
