@@ -7,11 +7,13 @@ hashed, and damage is caught. Each store object shares nothing with another, as 
 import json
 import os
 import shutil
+import threading
+import time
 
 import pytest
 
-from tests._package import integration, local_store, verification
-from tests.wandb_integration.stores.test_store_guarantees import name_dir, read, write
+from tests._package import digests, integration, local_store, store_base, verification
+from tests.wandb_integration.stores.test_store_guarantees import DATA, ArtifactDraft, name_dir, read, write
 
 Integrity = integration.ArtifactIntegrityError
 
@@ -108,3 +110,85 @@ def test_an_odd_stamp_in_a_manifest_only_means_the_file_is_hashed(root, hashed, 
     manifest.write_text(json.dumps(record))
     assert read(root) == b"zero" * 1000
     assert hashed == [stored(root)]
+
+
+def test_what_the_io_manager_writes_is_stamped_and_read_by_a_later_process_unhashed(wandb_resource, root, hashed):
+    import dagster as dg
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": [1.5, 2.5], "name": ["a", "b"]})
+
+    @dg.asset
+    def table() -> pd.DataFrame:
+        return frame
+
+    @dg.asset
+    def settings() -> dict:
+        return {"depth": 3}
+
+    manager = integration.WandbArtifactsIOManager(wandb_resource=wandb_resource)
+    assert dg.materialize([table, settings], resources={"io_manager": manager}).success
+    later = local_store.LocalArtifactStore(root)
+    for name, entry in (("table", "output.parquet"), ("settings", "output.pickle")):
+        version = later.resolve(store_base.ArtifactId(wandb_resource.entity, wandb_resource.project, name))
+        assert version.entries[entry].stamp is not None
+        later.local_path(version, entry)
+    assert hashed == []
+
+
+def changed_behind_its_hash(path):
+    """An adversary's edit of a file the store has hashed but not committed yet: same size, times kept."""
+    info = path.stat()
+    os.chmod(path, 0o644)
+    with open(path, "r+b") as handle:
+        handle.write(b"Z")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def committed_bytes_or_caught(root, version):
+    """What a later process reads of ``version``: its committed bytes, or an integrity error."""
+    try:
+        data = read(root, version=version.version)
+    except Integrity:
+        return True
+    return digests.bytes_digest(data) == version.entries["a.txt"].digest
+
+
+def test_a_staged_file_changed_while_the_commit_waits_for_the_lock_is_never_stamped(root):
+    holder = local_store.LocalArtifactStore(root)
+    write(root, b"seed")  # the name and its lock exist
+    store = local_store.LocalArtifactStore(root)
+    result = {}
+    with store.staging_dir() as staging:
+        staged = staging / "a.txt"
+        staged.write_bytes(b"zero" * 1000)
+        draft = ArtifactDraft(DATA, "dataset", files={"a.txt": staged})
+        with holder.lock(DATA):
+            committer = threading.Thread(target=lambda: result.setdefault("version", store.commit(draft)))
+            committer.start()
+            deadline = time.monotonic() + 10
+            while staged.stat().st_mode & 0o222 and time.monotonic() < deadline:
+                time.sleep(0.001)  # sealed (read-only) just before the store hashes it
+            time.sleep(0.05)  # hashed by now; the commit waits for the lock
+            changed_behind_its_hash(staged)
+        committer.join(10)
+    version = result["version"]
+    assert version.entries["a.txt"].stamp is None
+    assert committed_bytes_or_caught(root, version)
+
+
+@pytest.mark.parametrize("stamped_by_writer", [True, False])
+def test_a_file_changed_after_its_writer_hashed_it_is_never_stamped(root, stamped_by_writer):
+    store = local_store.LocalArtifactStore(root)
+    with store.staging_dir() as staging:
+        staged = staging / "a.txt"
+        staged.write_bytes(b"zero" * 1000)
+        draft = ArtifactDraft(DATA, "dataset", files={"a.txt": staged})
+        draft.digests["a.txt"] = (digests.file_digest(staged), 4000)  # what a serializer hands over
+        if stamped_by_writer:
+            draft.stamps["a.txt"] = verification.seal(staged)
+        changed_behind_its_hash(staged)
+        version = store.commit(draft)
+    assert version.entries["a.txt"].stamp is None
+    with pytest.raises(Integrity, match="it was changed or corrupted"):
+        read(root)

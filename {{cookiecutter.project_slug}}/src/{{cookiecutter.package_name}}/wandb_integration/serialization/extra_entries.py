@@ -25,6 +25,7 @@ from ..stores.base import ManifestEntry
 from ..stores.checks import ENTRY_PATH_RULE, check_entry_paths, is_entry_path
 from ..stores.digests import file_digest
 from ..stores.files import hash_file
+from ..stores.verification import seal
 
 _ADD_FILE_KEYS = {"local_path", "name", "is_tmp", "skip_cache", "policy", "overwrite"}
 _ADD_DIR_KEYS = {"local_path", "name", "skip_cache", "policy", "merge"}
@@ -138,4 +139,5 @@ def apply(config: Any, staging_dir: Path, draft: Any, where: str) -> None:
         target = staging_dir / entry
         target.parent.mkdir(parents=True, exist_ok=True)
         draft.digests[entry] = hash_file(source, copy_to=target)  # hashed while it is copied
+        draft.stamps[entry] = seal(target)
         draft.files[entry] = target

@@ -9,6 +9,7 @@ from typing import Any
 from ..artifact_configuration import WriteConfig
 from ..errors import WandbConfigurationError
 from ..stores.base import ArtifactDraft
+from ..stores.verification import seal
 from . import formats, wandb_objects
 
 
@@ -39,6 +40,7 @@ def fill_payload(
     else:
         fmt = formats.choose_format(value, config.serialization_module)
         metadata, draft.digests[fmt.entry] = formats.dump(value, fmt, staging, config.serialization_parameters)
+        draft.stamps[fmt.entry] = seal(staging / fmt.entry)
         draft.metadata.update(metadata)
         draft.files[fmt.entry] = staging / fmt.entry
         return

@@ -16,6 +16,7 @@ from ..stores.base import ManifestEntry
 from ..stores.checks import ENTRY_PATH_RULE, is_entry_path
 from ..stores.files import hash_file
 from ..stores.staging import link_or_copy
+from ..stores.verification import seal
 
 
 def is_wandb_artifact(obj: Any) -> bool:
@@ -74,6 +75,7 @@ def stage_artifact(artifact: Any, staging_dir: Path, draft: Any, where: str) -> 
             link_or_copy(source, target)
         else:
             draft.digests[path] = hash_file(source, copy_to=target)
+            draft.stamps[path] = seal(target)
         draft.files[path] = target
 
 

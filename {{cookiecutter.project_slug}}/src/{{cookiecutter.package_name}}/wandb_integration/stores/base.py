@@ -83,13 +83,15 @@ class ArtifactDraft:
 
     ``files`` maps the path inside the artifact to a local file holding its bytes. The store copies or
     moves them; a draft is used once. ``digests`` holds ``(digest, size)`` of files whose bytes were
-    hashed while they were written, so the store need not read them again.
+    hashed while they were written, so the store need not read them again; ``stamps`` the stamp their
+    writer took right after (``verification.seal``). A file with a digest but no stamp is stored unstamped.
     """
 
     id: ArtifactId
     type: str
     files: dict[str, Path] = field(default_factory=dict)
     digests: dict[str, tuple[str, int]] = field(default_factory=dict)
+    stamps: dict[str, tuple[int, ...]] = field(default_factory=dict)
     references: list[ManifestEntry] = field(default_factory=list)
     description: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)

@@ -47,7 +47,8 @@ def make_durable(paths: list[Path]) -> None:
     for path in paths:
         with open(path, "rb") as handle:
             fsync(handle.fileno())
-        os.chmod(path, READ_ONLY)
+        if stat.S_IMODE(os.stat(path).st_mode) != READ_ONLY:  # a sealed file's stamp includes its ctime
+            os.chmod(path, READ_ONLY)
 
 
 def read_json(path: Path, what: str, format_version: int) -> dict[str, Any]:

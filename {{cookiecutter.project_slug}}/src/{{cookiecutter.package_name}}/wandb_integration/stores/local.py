@@ -50,7 +50,8 @@ Guarantees (tested by ``tests/wandb_integration/stores``, probed from outside as
    committed. A torn alias-journal line (a writer killed mid-append) never swallows the next one.
 
 What is not protected: someone with write access to the folder can replace a version folder together
-with its index entry consistently (the digests are not signed); a version whose folder is deleted is gone
+with its index entry consistently (the digests are not signed), or edit a stored file together with its
+entry's stamp (then reads trust it; ``verify`` and ``repair`` still hash it); a version whose folder is deleted is gone
 (reads of it fail, naming it; restore it from a backup), and once the index is also restored from a copy
 older than that version, its number can be given again; manifests from before they named their artifact
 and number are trusted where they lie.
@@ -81,7 +82,7 @@ from .files import append_line, make_durable, read_json, storage_errors, write_j
 from .records import FORMAT, journal_line, new_manifest, version_from
 from .repair import RepairReport, repair_store
 from .staging import FILES, STAGING, Staging, link_or_copy
-from .verification import Verifier, stamp_entries
+from .verification import Verifier, confirm_stamps
 
 MODEL_REGISTRY_PROJECT = "wandb-registry-model"
 log = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ class LocalArtifactStore(ArtifactStore):
                 if not (name_dir / INDEX).exists():  # the index exists before any version folder does
                     self.write_index(artifact, catalog)
                 make_durable(stored)
-                stamp_entries(record, payload / FILES)
+                confirm_stamps(record, payload / FILES)
                 number = rename_into_place(name_dir / VERSIONS, payload, record, catalog.floor)
                 catalog.add(number, record["digest"], record["created_at"])
                 self._manifests[name_dir / VERSIONS / f"v{number}"] = record

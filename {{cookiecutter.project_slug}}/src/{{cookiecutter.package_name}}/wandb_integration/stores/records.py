@@ -106,7 +106,7 @@ def new_manifest(
         "digest": artifact_digest((e.path, e.digest) for e in entries.values()),
         "description": description,
         "created_at": datetime.now(UTC).isoformat(),
-        "entries": {p: {"digest": e.digest, "size": e.size, "ref": e.ref} for p, e in sorted(entries.items())},
+        "entries": {p: _entry_record(e) for p, e in sorted(entries.items())},
         # So a lost index can be rebuilt with the aliases each version was committed with.
         "aliases": list(aliases),
     }
@@ -210,6 +210,13 @@ def version_from(
             "manifest was edited. Restore the version folder from a backup."
         )
     return version
+
+
+def _entry_record(entry: ManifestEntry) -> dict[str, Any]:
+    record = {"digest": entry.digest, "size": entry.size, "ref": entry.ref}
+    if entry.stamp is not None and entry.ref is None:
+        record["stamp"] = list(entry.stamp)  # confirmed (or dropped) when the file is durable
+    return record
 
 
 def _stamp(value: Any) -> tuple[int, ...] | None:

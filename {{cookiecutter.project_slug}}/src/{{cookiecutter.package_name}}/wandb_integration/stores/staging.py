@@ -23,6 +23,7 @@ from ..errors import WandbConfigurationError
 from .base import ArtifactDraft, ArtifactId, ManifestEntry
 from .files import hash_file, remove_tree
 from .scratch import ProcessScratch, ScratchArea
+from .verification import seal
 
 FILES = "files"
 STAGING = ".staging"  # under the store root
@@ -104,8 +105,12 @@ class Staging:
                 os.close(handle)
                 shutil.copyfile(target, copy)
                 os.replace(copy, target)
-            digest, size = draft.digests.get(path) or hash_file(target)
-            entries[path] = ManifestEntry(path, digest, size)
+            if path in draft.digests:
+                (digest, size), stamp = draft.digests[path], draft.stamps.get(path)
+            else:
+                stamp = seal(target)
+                digest, size = hash_file(target)
+            entries[path] = ManifestEntry(path, digest, size, stamp=stamp)
             stored.append(target)
         return stored
 
@@ -114,14 +119,14 @@ class Staging:
         for path, source in sorted(draft.files.items()):
             target = files_dir / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            digest, size = self._take(Path(source), target, taken, draft.id, path)
-            entries[path] = ManifestEntry(path, digest, size)
+            digest, size, stamp = self._take(Path(source), target, taken, draft.id, path)
+            entries[path] = ManifestEntry(path, digest, size, stamp=stamp)
         return [stored for stored, _, _ in taken.values()]
 
     def _take(
         self, source: Path, target: Path, taken: dict[Path, _Stored], artifact: ArtifactId, path: str
-    ) -> tuple[str, int]:
-        """Move a file out of a handed-out folder, copy any other; return (digest, size).
+    ) -> tuple[str, int, tuple[int, ...] | None]:
+        """Move a file out of a handed-out folder, copy any other; return (digest, size, stamp).
 
         Never moved: the caller's own files, and symlinks (the store must hold the bytes, not a link).
         """
@@ -129,16 +134,18 @@ class Staging:
         if resolved in taken:  # one source under several entry paths: share the stored bytes
             stored, digest, size = taken[resolved]
             link_or_copy(stored, target)
-            return digest, size
+            return digest, size, None  # a new link changes the shared file's ctime: stored unstamped
         if not source.is_file():
             raise _not_a_file(source, path, artifact)
         if not source.is_symlink() and any(resolved.is_relative_to(folder) for folder in self._handed_out):
             os.replace(resolved, target)
+            stamp = seal(target)
             digest, size = hash_file(target)
         else:
             digest, size = hash_file(source, target)
+            stamp = seal(target)
         taken[resolved] = (target, digest, size)
-        return digest, size
+        return digest, size, stamp
 
 
 def link_or_copy(source: Path, target: Path) -> None:

@@ -3,24 +3,28 @@
 A file is hashed once per process and then trusted while its stat signature is unchanged: size, mtime,
 ctime, inode and device. Any rewrite changes ctime, which (unlike mtime) cannot be set back, so a file
 edited in place, even with its times restored, is hashed again and caught. A stored file is hashed as it
-is committed, and its manifest entry keeps its stat at that moment (``stamp``: size, mtime, ctime, inode):
+is committed (``seal`` makes it read-only first), and its manifest entry keeps its stat from that moment
+(``stamp``: size, mtime, ctime, inode), if it still has it once durable:
 any later process trusts a file whose stat still equals its stamp, so a step process of the multiprocess
 executor does not hash its inputs again. Anything that touched the file (an edit, a copy or restore, a
-replaced file, even a new hard link) changes one of them, and the file is hashed. One window is left:
-where the kernel keeps coarse timestamps (Linux before 6.13), an edit within the same clock tick as the
-commit (a few milliseconds) that keeps the size and restores mtime leaves ctime as stamped. ``verify``
+replaced file, even a new hard link) changes one of them, and the file is hashed. Two ways around it
+are left: where the kernel keeps coarse timestamps (Linux before 6.13), an edit within the same clock
+tick as the commit (a few milliseconds) that keeps the size and restores mtime leaves ctime as stamped;
+and on tmpfs, writes through a shared memory map made before the commit change no time at all. ``verify``
 trusts no stamp: it hashes every file (what ``repair`` and the integrity checks run).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from ..errors import ArtifactIntegrityError
 from .base import ManifestEntry
 from .digests import file_digest
+from .files import READ_ONLY
 
 
 class Verifier:
@@ -57,12 +61,25 @@ class Verifier:
         self._verified = {p: s for p, s in self._verified.items() if not p.is_relative_to(folder)}
 
 
-def stamp_entries(record: dict[str, Any], files_dir: Path) -> None:
-    """Record each stored file's stat in its manifest entry, once the file is final (fsynced, read-only)."""
+def seal(path: Path) -> tuple[int, ...]:
+    """Make a staged file read-only and return its stamp. Called before the store hashes a file, or by a
+    writer right after it hashed what it wrote: any change from then on shows in the stat."""
+    if stat.S_IMODE(os.stat(path).st_mode) != READ_ONLY:
+        os.chmod(path, READ_ONLY)
+    return _stat_of(path)
+
+
+def confirm_stamps(record: dict[str, Any], files_dir: Path) -> None:
+    """Keep a manifest entry's stamp only if its file, now durable, still has that stat: a file changed
+    between its hash and the commit is recorded unstamped, so every reader hashes it (and catches it)."""
     for path, entry in record["entries"].items():
-        if entry["ref"] is None:
-            info = os.stat(files_dir / path)
-            entry["stamp"] = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        if entry.get("stamp") is not None and list(_stat_of(files_dir / path)) != entry["stamp"]:
+            del entry["stamp"]
+
+
+def _stat_of(path: Path) -> tuple[int, ...]:
+    info = os.stat(path)
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def _signature(path: Path, digest: str) -> tuple[Any, ...]:
