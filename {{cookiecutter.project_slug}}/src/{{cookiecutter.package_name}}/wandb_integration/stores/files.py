@@ -47,8 +47,13 @@ def make_durable(paths: list[Path]) -> None:
     for path in paths:
         with open(path, "rb") as handle:
             fsync(handle.fileno())
-        if stat.S_IMODE(os.stat(path).st_mode) != READ_ONLY:  # a sealed file's stamp includes its ctime
-            os.chmod(path, READ_ONLY)
+        make_read_only(path)
+
+
+def make_read_only(path: Path) -> None:
+    """chmod ``path`` read-only unless it is already: a chmod changes ctime, which a sealed file's stamp holds."""
+    if stat.S_IMODE(os.stat(path).st_mode) != READ_ONLY:
+        os.chmod(path, READ_ONLY)
 
 
 def read_json(path: Path, what: str, format_version: int) -> dict[str, Any]:

@@ -214,7 +214,7 @@ def version_from(
 
 def _entry_record(entry: ManifestEntry) -> dict[str, Any]:
     record = {"digest": entry.digest, "size": entry.size, "ref": entry.ref}
-    if entry.stamp is not None and entry.ref is None:
+    if entry.stamp is not None:
         record["stamp"] = list(entry.stamp)  # confirmed (or dropped) when the file is durable
     return record
 

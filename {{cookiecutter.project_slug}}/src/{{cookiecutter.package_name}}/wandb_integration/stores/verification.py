@@ -3,7 +3,7 @@
 A file is hashed once per process and then trusted while its stat signature is unchanged: size, mtime,
 ctime, inode and device. Any rewrite changes ctime, which (unlike mtime) cannot be set back, so a file
 edited in place, even with its times restored, is hashed again and caught. A stored file is hashed as it
-is committed (``seal`` makes it read-only first), and its manifest entry keeps its stat from that moment
+is written or committed (``seal`` makes it read-only then), and its manifest entry keeps its stat from then
 (``stamp``: size, mtime, ctime, inode), if it still has it once durable:
 any later process trusts a file whose stat still equals its stamp, so a step process of the multiprocess
 executor does not hash its inputs again. Anything that touched the file (an edit, a copy or restore, a
@@ -17,14 +17,13 @@ trusts no stamp: it hashes every file (what ``repair`` and the integrity checks 
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
 from ..errors import ArtifactIntegrityError
 from .base import ManifestEntry
 from .digests import file_digest
-from .files import READ_ONLY
+from .files import make_read_only
 
 
 class Verifier:
@@ -64,24 +63,22 @@ class Verifier:
 def seal(path: Path) -> tuple[int, ...]:
     """Make a staged file read-only and return its stamp. Called before the store hashes a file, or by a
     writer right after it hashed what it wrote: any change from then on shows in the stat."""
-    if stat.S_IMODE(os.stat(path).st_mode) != READ_ONLY:
-        os.chmod(path, READ_ONLY)
-    return _stat_of(path)
+    make_read_only(path)
+    return _stamp_of(os.stat(path))
 
 
 def confirm_stamps(record: dict[str, Any], files_dir: Path) -> None:
     """Keep a manifest entry's stamp only if its file, now durable, still has that stat: a file changed
     between its hash and the commit is recorded unstamped, so every reader hashes it (and catches it)."""
     for path, entry in record["entries"].items():
-        if entry.get("stamp") is not None and list(_stat_of(files_dir / path)) != entry["stamp"]:
+        if entry.get("stamp") is not None and list(_stamp_of(os.stat(files_dir / path))) != entry["stamp"]:
             del entry["stamp"]
 
 
-def _stat_of(path: Path) -> tuple[int, ...]:
-    info = os.stat(path)
+def _stamp_of(info: os.stat_result) -> tuple[int, ...]:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def _signature(path: Path, digest: str) -> tuple[Any, ...]:
-    info = path.stat()
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev, digest)
+    info = os.stat(path)
+    return (*_stamp_of(info), info.st_dev, digest)
