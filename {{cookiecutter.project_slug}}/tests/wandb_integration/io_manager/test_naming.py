@@ -88,3 +88,26 @@ def test_multi_partition_keys_take_dagster_wandbs_name_when_the_dimensions_join_
     keys = clean.get_partition_keys()[:200]
     names = {naming.artifact_name(["m"], key, join_dimensions=True) for key in keys}
     assert len(names) == len(keys)
+
+
+@pytest.mark.parametrize("path", [[".hidden"], ["..", "x"], ["..%2f..", "etc"], ["...", "..."], ["."]])
+def test_keys_starting_with_dots_get_names_the_store_accepts(path, tmp_path):
+    name = naming.artifact_name(path)
+    assert naming.is_valid_artifact_name(name) and not name.startswith(".")
+    checks = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.checks")
+    checks.check_id(checks.ArtifactId("team", "proj", name))  # what the store refuses, it never gets
+
+    @dg.multi_asset(outs={"out": dg.AssetOut(key=dg.AssetKey(path))})  # an op name of its own: keys are free
+    def hidden():
+        return [1, 2]
+
+    @dg.asset(ins={"upstream": dg.AssetIn(key=dg.AssetKey(path))})
+    def reader(upstream: list) -> list:
+        return upstream
+
+    integration = import_module(f"{PACKAGE_NAME}.wandb_integration")
+    resource = integration.WandbResource(entity="team", project="proj", mode="offline")
+    io_manager = integration.WandbArtifactsIOManager(wandb_resource=resource, base_dir=str(tmp_path))
+    result = dg.materialize([hidden, reader], resources={"io_manager": io_manager})
+    assert result.output_for_node("reader") == [1, 2]
+    assert {p.name for p in (tmp_path / "wandb" / "artifacts" / "team" / "proj").iterdir()} >= {name}

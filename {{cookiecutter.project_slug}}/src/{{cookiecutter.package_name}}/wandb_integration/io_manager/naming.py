@@ -10,8 +10,9 @@ W&B allows letters, digits, ``-``, ``_`` and ``.`` in artifact names (at most 12
   ``-`` (otherwise two keys could end up with one name);
 - when that plain form is ambiguous or not allowed (a character W&B rejects such as ``:``, ``/`` or a
   space; a component that holds ``__``, ``.`` or starts/ends with ``_``; over 128 characters; or a name
-  that ends like a hashed one, ``-`` and 10 hex digits), every rejected character becomes ``-`` and ``-``
-  plus 10 hex digits of a hash of the exact key is appended (``hourly.2024-01-02-05-00-1a2b3c4d5e``).
+  that ends like a hashed one, ``-`` and 10 hex digits), every rejected character (and a leading ``.``)
+  becomes ``-`` and ``-`` plus 10 hex digits of a hash of the exact key is appended
+  (``hourly.2024-01-02-05-00-1a2b3c4d5e``).
 
 Plain names never end like hashed ones and map back to exactly one key; hashed names differ whenever the
 keys differ. So two assets or partitions never share an artifact.
@@ -63,6 +64,8 @@ def artifact_name(asset_path: Sequence[str], partition_key: str | None = None, *
     exact = json.dumps([list(asset_path), partition_key])
     suffix = hashlib.sha1(exact.encode(), usedforsecurity=False).hexdigest()[:_HASH_LENGTH]
     readable = _REJECTED.sub("-", plain)[: MAX_NAME_LENGTH - _HASH_LENGTH - 1]
+    if readable.startswith("."):  # a key like ".hidden": a leading dot is no name the store (or W&B) keeps
+        readable = "-" + readable[1:]
     return f"{readable}-{suffix}"
 
 
