@@ -89,14 +89,17 @@ def test_an_unreadable_stored_file_is_a_storage_error_naming_the_version(root, m
     write(root, b"zero")
     store = local_store.LocalArtifactStore(root)
     version = store.resolve(DATA)
-    real_open = open
 
-    def denied(path, *args, **kwargs):  # what a non-root reader of a mode-000 file gets (root reads anyway)
-        if str(path) == str(stored_file(root)):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path, *args, **kwargs)
+    def denying(real_open):  # what a non-root reader of a mode-000 file gets (root reads anyway)
+        def denied(path, *args, **kwargs):
+            if str(path) == str(stored_file(root)):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", denied)
+        return denied
+
+    monkeypatch.setattr("builtins.open", denying(open))
+    monkeypatch.setattr("os.open", denying(os.open))
     with pytest.raises(Storage, match=r"could not check out entry 'a.txt' of artifact 'team/proj/dataset:v0'.*denied"):
         store.checkout(version, "a.txt")  # a read of the bytes (local_path trusts the commit stamp unread)
     os.utime(stored_file(root))  # touched since the commit: local_path must hash it, and cannot read it

@@ -25,7 +25,7 @@ from ..resource import WandbResource
 from ..runs import RunOptions
 from ..settings import WandbSettings
 from ..stores import open_store
-from ..stores.files import check_folder
+from ..stores.files import check_folder, check_not_linked
 from .worker import ArtifactIO
 
 DEFAULT_CACHE_MINUTES = 30 * 24 * 60
@@ -75,6 +75,7 @@ def build_worker(
         unpickle_from_other_projects=unpickle_from_other_projects,
     )
     check_folder(settings.base_dir, "base_dir")
+    check_not_linked([settings.integration_dir, settings.store_dir], "base_dir")
     log_mode(context, settings)
     store = open_store(settings, options, cache_duration_in_minutes)
     return ArtifactIO(settings=settings, store=store, options=options)

@@ -26,12 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ArtifactStorageError
 from .base import ArtifactId
+from .files import NotRegularFileError, open_regular
 from .records import index_record, parse_index, parse_journal
 
 INDEX, JOURNAL, VERSIONS, MANIFEST = "index.json", "aliases.jsonl", "versions", "manifest.json"
 # \Z: "v1\n" is no version folder; more than 18 digits is no version anyone can ask for (checks.py)
 VERSION_FOLDER = re.compile(r"^v(0|[1-9][0-9]{0,17})\Z")
+LAST_VERSION = 10**18 - 1
 
 
 @dataclass
@@ -94,10 +97,11 @@ def load(
     ``read_manifest(folder)`` returns a version folder's manifest, or ``None`` if it is missing or unreadable.
     """
     try:
-        raw = (name_dir / INDEX).read_bytes()
+        with open_regular(name_dir / INDEX) as handle:
+            raw = handle.read()
     except (FileNotFoundError, NotADirectoryError):
         raw = None
-    except IsADirectoryError:  # not the store's: an unreadable index, rebuilt (writing one reports it)
+    except (IsADirectoryError, NotRegularFileError):  # not the store's: unreadable, rebuilt (a write reports it)
         raw = b""
     try:
         index = parse_index(json.loads(raw), artifact) if raw is not None else None
@@ -160,11 +164,17 @@ def _rebuild(
         else:
             unrecoverable += 1  # written before manifests recorded aliases
     try:
-        with open(name_dir / JOURNAL, "rb") as handle:
+        with open_regular(name_dir / JOURNAL) as handle:
             handle.seek(offset)
             moves, _torn = parse_journal(handle.read(journal_size - offset))
     except FileNotFoundError:
         moves = []
+    except NotRegularFileError as exc:  # a folder there is reported like every other storage problem
+        raise ArtifactStorageError(
+            f"could not read artifact '{artifact}': its alias journal {exc.filename} is {exc.strerror}. "
+            "Restore the journal from a backup, or remove it to keep the aliases the version "
+            "manifests recorded."
+        ) from exc
     events += [(number, 1, aliases) for number, aliases in moves]
     for number, _kind, aliases in sorted(events, key=lambda event: event[:2]):
         if number in catalog.versions:

@@ -13,7 +13,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import ArtifactStorageError, WandbArtifactsIOManagerError
 from .base import ArtifactId
-from .catalog import JOURNAL, MANIFEST, VERSIONS
+from .catalog import JOURNAL, LAST_VERSION, MANIFEST, VERSIONS
 from .files import fsync_dir, write_json
 
 LOCK = ".lock"
@@ -22,7 +22,8 @@ LOCK = ".lock"
 @contextmanager
 def name_lock(name_dir: Path, artifact: ArtifactId, timeout: float) -> Iterator[None]:
     """Hold the write lock of ``artifact``, whose folder is ``name_dir``."""
-    for path in (name_dir.parent.parent, name_dir.parent, name_dir, name_dir / VERSIONS, name_dir / JOURNAL):
+    store_root, entity_dir = name_dir.parent.parent.parent, name_dir.parent.parent
+    for path in (store_root, entity_dir, name_dir.parent, name_dir, name_dir / VERSIONS, name_dir / JOURNAL):
         if path.is_symlink():  # through it, versions and alias moves would land outside the store
             raise ArtifactStorageError(
                 f"{path} is a link, but the store keeps its own folder or file there and never writes "
@@ -48,6 +49,12 @@ def rename_into_place(versions_dir: Path, payload: Path, record: dict[str, Any],
     and N, so a copied folder is told apart) is written durably, then one rename, made durable."""
     versions_dir.mkdir(exist_ok=True)
     for candidate in range(number, number + 1000):
+        if candidate > LAST_VERSION:  # a folder named so could never be read back as a version
+            raise ArtifactStorageError(
+                f"no version number is left in {versions_dir}: an entry there that the store did not make holds "
+                f"a number as high as v{LAST_VERSION} (see the unexplained entries `repair` lists). Remove it; "
+                "nothing was written."
+            )
         target = versions_dir / f"v{candidate}"
         if os.path.lexists(target):
             continue  # put there outside the store (even a dangling link): never replace it

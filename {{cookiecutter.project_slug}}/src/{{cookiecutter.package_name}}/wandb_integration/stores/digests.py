@@ -15,16 +15,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from .files import hash_file
+
 _MANIFEST_HEADER = "wandb-artifact-manifest-v1\n"
 _CHUNK = 1024 * 1024
 
 
 def file_digest(path: str | Path) -> str:
-    md5 = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            md5.update(chunk)
-    return base64.b64encode(md5.digest()).decode("ascii")
+    return hash_file(path)[0]
 
 
 def bytes_digest(data: bytes) -> str:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import (
     ArtifactIntegrityError,
@@ -28,11 +28,32 @@ _CHUNK = 1024 * 1024
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
 
-def hash_file(source: Path, copy_to: Path | None = None) -> tuple[str, int]:
+class NotRegularFileError(OSError):
+    """A pipe, device or socket where a file was expected: reading it could block forever or never end."""
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file (after links); a folder raises
+    ``IsADirectoryError``, anything else ``NotRegularFileError``. Opened without blocking, so a planted
+    pipe cannot stall the open itself."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "a folder, not a file", str(path))
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(errno.EINVAL, "a pipe, device or socket, not a regular file", str(path))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def hash_file(source: str | Path, copy_to: Path | None = None) -> tuple[str, int]:
     """W&B digest and size of ``source``, copied to ``copy_to`` in the same pass (the store makes stored
     files durable when it commits them, see ``make_durable``)."""
     md5, size = hashlib.md5(usedforsecurity=False), 0
-    with open(source, "rb") as reader, ExitStack() as stack:
+    with open_regular(source) as reader, ExitStack() as stack:
         writer = stack.enter_context(open(copy_to, "xb")) if copy_to else None
         for chunk in iter(lambda: reader.read(_CHUNK), b""):
             md5.update(chunk)
@@ -59,9 +80,14 @@ def make_read_only(path: Path) -> None:
 def read_json(path: Path, what: str, format_version: int) -> dict[str, Any]:
     """A store JSON file; damage is an ``ArtifactIntegrityError`` naming the file, not a decode error."""
     try:
-        data = json.loads(path.read_bytes())
+        with open_regular(path) as handle:
+            data = json.loads(handle.read())
     except FileNotFoundError as exc:
         raise ArtifactIntegrityError(f"{what} is missing: {path}; restore it from a backup.") from exc
+    except (IsADirectoryError, NotRegularFileError) as exc:
+        raise ArtifactIntegrityError(
+            f"{what} at {path} is not a file the store wrote ({exc.strerror}); restore it from a backup."
+        ) from exc
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested past reason
         raise ArtifactIntegrityError(
             f"{what} is truncated or not JSON: {path} ({exc}); restore it from a backup, or delete "
@@ -194,6 +220,17 @@ def check_folder(path: Path, what: str) -> None:
         raise WandbConfigurationError(
             f"{what} {path} is a file, not a folder; point it at a folder (it is created if missing)."
         )
+
+
+def check_not_linked(folders: list[Path], setting: str) -> None:
+    """Folders the integration makes under ``setting`` must not be links: through one, the store and its
+    scratch files would be written somewhere no setting names."""
+    for folder in folders:
+        if folder.is_symlink():
+            raise ArtifactStorageError(
+                f"{folder} is a link, but the integration keeps its own folder there and never writes through "
+                f"links. Remove the link, or set {setting} to the folder it leads to; nothing was written."
+            )
 
 
 def fsync(fd: int) -> None:

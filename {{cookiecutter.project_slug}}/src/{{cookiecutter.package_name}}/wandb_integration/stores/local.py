@@ -46,15 +46,19 @@ Guarantees (tested by ``tests/wandb_integration/stores``, probed from outside as
    moving, editing or deleting it cannot damage a version.
 7. Readers take no lock and never see a half version; concurrent writers of one name serialize on its lock.
    What cannot be written or read (disk full, read-only, permission, a folder or link where the store keeps
-   its own file) is an ``ArtifactStorageError`` naming the artifact and the path; nothing is half
-   committed. A torn alias-journal line (a writer killed mid-append) never swallows the next one.
+   its own file or folder, the store root and ``<base_dir>/wandb`` included) is an ``ArtifactStorageError``
+   naming the artifact and the path; nothing is half committed. A pipe, device or socket where the store keeps
+   a file is never read from (a read would block or never end): it is reported like damage. A torn
+   alias-journal line (a writer killed mid-append) never swallows the next one.
 
-What is not protected: someone with write access to the folder can replace a version folder together
-with its index entry consistently (the digests are not signed), or edit a stored file together with its
-entry's stamp (then reads trust it; ``verify`` and ``repair`` still hash it); a version whose folder is deleted is gone
-(reads of it fail, naming it; restore it from a backup), and once the index is also restored from a copy
-older than that version, its number can be given again; manifests from before they named their artifact
-and number are trusted where they lie.
+What is not protected: someone with write access to the folder can replace a version folder together with its
+index entry consistently (the digests are not signed), or edit a stored file together with its entry's stamp
+(then reads trust it; ``verify`` and ``repair`` still hash it); bytes that change beneath the filesystem (bit
+rot, a block-level restore, a raw write to the disk image) leave a file's size, times and inode as they were,
+so reads trust them too until ``verify`` or ``repair`` hashes them; a version whose folder is deleted is gone
+(reads of it fail, naming it; restore it from a backup), and once the index is also restored from a copy older
+than that version, its number can be given again; manifests from before they named their artifact and number
+are trusted where they lie.
 """
 
 from __future__ import annotations
@@ -224,6 +228,10 @@ class LocalArtifactStore(ArtifactStore):
                 "give one of them."
             )
         check_id(artifact_id)
+        if alias is not None and (not isinstance(alias, str) or not alias):
+            raise WandbConfigurationError(
+                f"alias {alias!r} of artifact '{artifact_id}' is not a non-empty string; give one like 'latest'."
+            )
         catalog = self._existing(artifact_id)
         if alias is not None and VERSION_TAG.match(alias):
             version, alias = alias, None
@@ -234,7 +242,7 @@ class LocalArtifactStore(ArtifactStore):
                     f"artifact '{artifact_id}' has no version v{number}; versions: {_numbers(catalog)}."
                 )
             return self._version(artifact_id, number, catalog)
-        alias = alias or "latest"
+        alias = "latest" if alias is None else alias
         if alias not in catalog.aliases:
             raise ArtifactNotFoundError(
                 f"artifact '{artifact_id}' has no alias {alias!r}; aliases: {', '.join(sorted(catalog.aliases))}."

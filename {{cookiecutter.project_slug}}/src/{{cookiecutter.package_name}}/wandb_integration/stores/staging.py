@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import WandbConfigurationError
 from .base import ArtifactDraft, ArtifactId, ManifestEntry
-from .files import hash_file, remove_tree
+from .files import check_not_linked, hash_file, remove_tree
 from .scratch import ProcessScratch, ScratchArea
 from .verification import seal
 
@@ -33,6 +33,7 @@ _Stored = tuple[Path, str, int]  # stored copy, digest, size of a draft file
 class Staging:
     def __init__(self, root: Path) -> None:
         # Resolved once (handed-out paths compare as given), but not through a link planted as the area itself.
+        self._store_root = root.parent
         self._scratch = ProcessScratch(ScratchArea(root.parent.resolve() / root.name))  # holds the payloads
         self._handed_out: dict[Path, Path] = {}  # files folder handed out by folder() -> its payload
 
@@ -67,6 +68,7 @@ class Staging:
     def empty_payload(self) -> Iterator[Path]:
         """A new payload folder with an empty ``files/`` (also what the store assembles links in); removed
         on exit unless its rename committed it."""
+        check_not_linked([self._store_root], "base_dir")  # resolved above: a link there would be followed
         while True:
             payload = self._scratch.new_path()
             try:

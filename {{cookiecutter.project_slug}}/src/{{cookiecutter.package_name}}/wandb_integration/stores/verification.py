@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import ArtifactIntegrityError
 from .base import ManifestEntry
 from .digests import file_digest
-from .files import make_read_only
+from .files import NotRegularFileError, make_read_only
 
 
 class Verifier:
@@ -41,7 +41,13 @@ class Verifier:
             ) from exc
         stamped = trust_stamp and entry.stamp is not None and entry.stamp == signature[:4]
         if self._verified.get(path) != signature and not stamped:
-            actual = file_digest(path)
+            try:
+                actual = file_digest(path)
+            except (IsADirectoryError, NotRegularFileError) as exc:
+                raise ArtifactIntegrityError(
+                    f"stored file {path} of {where} was replaced by {exc.strerror}; "
+                    "the store was changed by hand. Restore the version folder from a backup."
+                ) from exc
             if actual != entry.digest:
                 raise ArtifactIntegrityError(
                     f"stored file {path} (entry {entry.path!r} of {where}) has digest {actual} but the manifest "
