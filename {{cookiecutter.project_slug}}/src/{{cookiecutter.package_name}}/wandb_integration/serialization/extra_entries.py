@@ -2,7 +2,9 @@
 
 Each item is the keyword dict one would pass to ``wandb.Artifact.add_file`` / ``add_dir`` /
 ``add_reference``. They are applied here, without wandb, so a plain Python output with extra files needs
-no wandb import. Keywords that only tune wandb's upload cache are accepted and have no effect offline.
+no wandb import. ``is_tmp`` and ``overwrite`` do what they do in wandb (a name made from the file's digest;
+a later ``add_files`` item replacing an earlier one of the same name); keywords that only tune wandb's
+upload cache (``skip_cache``, ``policy``) are accepted and have no effect.
 
 Every entry name is checked, for all items, before anything is copied: a name that is absolute or
 climbs out with ``..`` is refused, so nothing is ever written outside the artifact. In ``add_dirs``, a
@@ -13,8 +15,8 @@ the second).
 
 from __future__ import annotations
 
+import base64
 import os
-from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,7 +57,13 @@ def file_entries(kwargs: Mapping[str, Any], where: str) -> list[tuple[str, Path]
     source = Path(kwargs["local_path"])
     if not source.is_file():
         raise WandbConfigurationError(f"{where}: local_path {str(source)!r} is not a file; check the path.")
-    return [(_entry(kwargs.get("name") or source.name, where, "name"), source)]
+    name = _entry(kwargs.get("name") or source.name, where, "name")
+    if kwargs.get("is_tmp"):  # as wandb does: the file name's first part becomes 20 hex digits of its digest
+        folder, _, file_name = name.rpartition("/")
+        parts = file_name.split(".")
+        parts[0] = base64.b64decode(file_digest(source)).hex()[:20]
+        name = f"{folder}/{'.'.join(parts)}" if folder else ".".join(parts)
+    return [(name, source)]
 
 
 def dir_entries(kwargs: Mapping[str, Any], where: str) -> list[tuple[str, Path]]:
@@ -122,20 +130,23 @@ def apply(config: Any, staging_dir: Path, draft: Any, where: str) -> None:
 
     Every name of every item is checked before the first file is copied.
     """
-    staged: list[tuple[str, Path, str]] = []
+    staged: dict[str, tuple[Path, str]] = {}
     for key, entries_of in (("add_files", file_entries), ("add_dirs", dir_entries)):
         for index, kwargs in enumerate(getattr(config, key)):
             item = f"{where} {key}[{index}]"
-            staged += [(entry, source, item) for entry, source in entries_of(kwargs, item)]
-    counts = Counter(entry for entry, _, _ in staged)
-    for entry, _source, item in staged:
-        if entry in draft.files or counts[entry] > 1:
-            raise WandbConfigurationError(f"{item}: entry {entry!r} is added twice; give one of them another 'name'.")
+            replaces = key == "add_files" and bool(kwargs.get("overwrite"))  # wandb's add_file(overwrite=True)
+            for entry, source in entries_of(kwargs, item):
+                if entry in draft.files or (entry in staged and not replaces):
+                    raise WandbConfigurationError(
+                        f"{item}: entry {entry!r} is added twice; give one of them another 'name'"
+                        + ("." if entry in draft.files else ", or set overwrite: True on the later add_files item.")
+                    )
+                staged[entry] = (source, item)
     for index, kwargs in enumerate(config.add_references):
         add_reference(kwargs, draft.references, f"{where} add_references[{index}]")
     # A file named like another's folder ('a' and 'a/b') is refused here too, before anything is copied.
-    check_entry_paths([*draft.files, *(entry for entry, _, _ in staged), *(r.path for r in draft.references)], draft.id)
-    for entry, source, _item in staged:
+    check_entry_paths([*draft.files, *staged, *(r.path for r in draft.references)], draft.id)
+    for entry, (source, _item) in staged.items():
         target = staging_dir / entry
         target.parent.mkdir(parents=True, exist_ok=True)
         draft.digests[entry] = hash_file(source, copy_to=target)  # hashed while it is copied
