@@ -40,6 +40,8 @@ def test_partition_defaults_are_extended_by_explicit_keys():
     )
     assert parsed.for_partition("a") == config.ReadSpec(version=2, get="Table")
     assert parsed.for_partition("b") == config.ReadSpec(alias="latest", get="Table")
+    assert parsed.from_defaults("a") == {"get"} and parsed.from_defaults("b") == {"get", "alias"}
+    assert parsed.from_defaults("*") == {"get", "alias"} and parsed.from_defaults(None) == set()
 
 
 @pytest.mark.parametrize(

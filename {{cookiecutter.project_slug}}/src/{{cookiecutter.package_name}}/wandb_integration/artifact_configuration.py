@@ -97,9 +97,20 @@ class ReadConfig:
     spec: ReadSpec = ReadSpec()
     # Per partition key; "*" holds the defaults that explicit keys extend.
     partitions: Mapping[str, ReadSpec] = field(default_factory=dict)
+    # Per explicit partition key, the settings it took from "*" (so an error can say where a value came from).
+    defaulted: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def for_partition(self, partition_key: str) -> ReadSpec:
         return self.partitions.get(partition_key) or self.partitions.get("*") or self.spec
+
+    def from_defaults(self, partition_key: str | None) -> frozenset[str]:
+        """The settings of ``partition_key``'s read that the ``"*"`` entry supplied."""
+        if partition_key is None or "*" not in self.partitions:
+            return frozenset()
+        if partition_key in self.partitions and partition_key != "*":
+            return self.defaulted.get(partition_key, frozenset())
+        star = self.partitions["*"]
+        return frozenset(key for key in READ_SPEC_KEYS if getattr(star, key) is not None)
 
 
 def raw_configuration(metadata: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
@@ -253,6 +264,7 @@ def parse_read_config(raw: Mapping[str, Any], where: str) -> ReadConfig:
         )
     defaults = partitions_raw.get("*", {})
     partitions: dict[str, ReadSpec] = {}
+    defaulted: dict[str, frozenset[str]] = {}
     for key, value in partitions_raw.items():
         if not isinstance(value, Mapping):
             raise WandbConfigurationError(
@@ -261,8 +273,10 @@ def parse_read_config(raw: Mapping[str, Any], where: str) -> ReadConfig:
         _reject_unknown(value, READ_SPEC_KEYS, f"{where} partitions[{key!r}]", "a partition")
         merged = dict(value) if key == "*" else _extend(defaults, value)
         partitions[key] = _parse_read_spec(merged, f"{where} partitions[{key!r}]")
+        defaulted[key] = frozenset(k for k, v in merged.items() if k not in value and v is not None)
     return ReadConfig(
         name=_optional_str(raw, "name", where),
         spec=_parse_read_spec(raw, where),
         partitions=partitions,
+        defaulted=defaulted,
     )

@@ -168,6 +168,23 @@ def test_partitions_online_as_offline(online, wandb_server):
     assert len(wandb_server.state.runs[(ENTITY, PROJECT, result.run_id)].used) == 2
 
 
+def test_a_misspelled_alias_online_names_the_versions_and_aliases_that_exist(online, wandb_server):
+    @dg.asset(metadata={"wandb_artifact_configuration": {"aliases": ["production"]}})
+    def model() -> dict:
+        return {"w": 1}
+
+    @dg.asset(ins={"model": dg.AssetIn(metadata={"wandb_artifact_configuration": {"alias": "prodution"}})})
+    def scored(model: dict) -> dict:
+        return model
+
+    assert dg.materialize([model], resources=online).success
+    with pytest.raises(integration.ArtifactNotFoundError) as raised:
+        dg.materialize([model, scored], selection=[scored], resources=online)
+    message = str(raised.value)
+    assert "prodution" in message and "Versions: v0 to v0; aliases:" in message and "production" in message
+    assert "Listing its versions failed" not in message and "unsupported operation" not in message
+
+
 EXAMPLE_ASSETS = [
     *TRAINING_ASSETS,
     advanced_assets.dataset_bundle,

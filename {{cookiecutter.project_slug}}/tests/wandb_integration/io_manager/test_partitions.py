@@ -149,3 +149,35 @@ def test_two_partitions_never_share_an_artifact_even_when_one_key_spells_the_oth
     assert len(artifacts) == len(keys)
     for artifact in artifacts:  # each artifact holds the versions of exactly one partition
         assert len({v.lineage["dagster_partition_key"] for v in store.versions(artifact)}) == 1
+
+
+def test_a_star_get_that_a_partition_lacks_names_its_origin_and_get_none_reads_that_partition_whole(resources):
+    """Upstream's advanced partitions example: "*" reads a Table, one partition holds a plain value."""
+
+    @dg.asset(partitions_def=static)
+    def tables(context: dg.AssetExecutionContext) -> object:
+        import wandb
+
+        return wandb.Table(columns=["k"], data=[[1]]) if context.partition_key == "white" else "plain red"
+
+    for key in ("red", "white"):
+        dg.materialize([tables], partition_key=key, resources=resources)
+
+    def reader_with(partitions):
+        @dg.asset(ins={"tables": dg.AssetIn(metadata={"wandb_artifact_configuration": {"partitions": partitions}})})
+        def reader(tables: dict) -> list:
+            return sorted(tables)
+
+        return reader
+
+    failing = reader_with({"*": {"get": "Table"}, "red": {"version": "v0"}})
+    with pytest.raises(
+        integration.ArtifactNotFoundError,
+        match=r"""'Table' \(the "get" of partitions\["\*"\]: give partition 'red' its own "get", or "get": None""",
+    ):
+        dg.materialize([tables, failing], selection=[failing], resources=resources)
+    fixed = reader_with({"*": {"get": "Table"}, "red": {"version": "v0", "get": None}})
+    assert dg.materialize([tables, fixed], selection=[fixed], resources=resources).output_for_node("reader") == [
+        "red",
+        "white",
+    ]

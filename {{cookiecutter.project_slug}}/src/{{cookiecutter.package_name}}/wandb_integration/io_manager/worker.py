@@ -236,8 +236,14 @@ class ArtifactIO(dg.IOManager):
         if spec.get is not None:
             found = self.store.open(version).get(spec.get)
             if found is None:  # wandb.Artifact.get returns None rather than raising
+                inherited = (
+                    f' (the "get" of partitions["*"]: give partition {partition_key!r} its own "get", or '
+                    '"get": None to read the whole artifact)'
+                    if "get" in config.from_defaults(partition_key)
+                    else ""
+                )
                 raise ArtifactNotFoundError(
-                    f"{where}: {version.id}:{version.version_tag} has no W&B object named {spec.get!r}; "
+                    f"{where}: {version.id}:{version.version_tag} has no W&B object named {spec.get!r}{inherited}; "
                     f"entries: {', '.join(sorted(version.entries)) or '(none)'}."
                 )
             return found

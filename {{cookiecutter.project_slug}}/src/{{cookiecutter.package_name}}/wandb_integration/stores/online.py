@@ -155,7 +155,7 @@ class WandbArtifactStore(ArtifactStore):
         except (ValueError, self.sdk.errors.CommError) as exc:
             if not is_not_found(exc):
                 raise  # not a missing artifact (a network or server error): keep wandb's own message
-            raise _NotFound(
+            raise WandbArtifactNotFoundError(
                 f"W&B has no artifact {qualified}; check the name, version or alias (the W&B UI lists them "
                 "under Artifacts).",
                 lambda: self._what_exists(artifact_id),
@@ -235,8 +235,9 @@ class WandbArtifactStore(ArtifactStore):
                 self.checkouts.close()
 
 
-class _NotFound(ArtifactNotFoundError):
-    """Not found, with what does exist looked up only when the message is shown.
+class WandbArtifactNotFoundError(ArtifactNotFoundError):
+    """Not found on W&B, with what does exist looked up only when the message is shown (the class name is
+    what Dagster prints before the message).
 
     The IO manager catches not-found as control flow (the run's own alias first, then ``latest``), where
     the lookup (two W&B API calls) would be wasted; a failing step shows the message, and pays then.

@@ -291,6 +291,19 @@ def _alias_targets(state: State, v: dict[str, Any]) -> list[tuple[Any, str]]:
     return pairs
 
 
+def collection_aliases(state: State, v: dict[str, Any], q: str) -> dict[str, Any]:
+    """``ArtifactCollection.aliases`` (what the not-found messages list): one page, every alias."""
+    collection = next((c for c in state.collections.values() if c.id == v["id"]), None)
+    if collection is None:
+        return {"artifactCollection": None}
+    edges = [
+        {"node": {"__typename": "ArtifactAlias", "id": gid("ArtifactAlias", f"{collection.id}:{a}"), "alias": a}}
+        for a in sorted(collection.aliases)
+    ]
+    page = {"__typename": "PageInfo", "endCursor": None, "hasNextPage": False}
+    return {"artifactCollection": {"__typename": collection.kind, "aliases": {"pageInfo": page, "edges": edges}}}
+
+
 def add_aliases(state: State, v: dict[str, Any], q: str) -> dict[str, Any]:
     artifact_id = _input(v)["artifactID"]
     for collection, alias in _alias_targets(state, v):
@@ -334,6 +347,7 @@ HANDLERS: dict[str, Handler] = {
     "UseArtifact": use_artifact,
     "ProjectArtifactCollection": project_artifact_collection,
     "FetchArtifactManifest": fetch_artifact_manifest,
+    "ArtifactCollectionAliases": collection_aliases,
     "GetArtifactMembershipFileUrls": membership_file_urls,
     "GetDefaultEntity": default_entity,
     "LinkArtifact": link_artifact,
