@@ -92,6 +92,24 @@ def test_an_index_restored_from_an_older_copy_loses_no_newer_version_or_alias(ro
     assert read(root, alias="prod") == b"one"
 
 
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "an older copy"])
+def test_an_alias_journal_lost_or_put_back_older_loses_no_alias_move_the_index_holds(root, damage):
+    write(root, b"zero")
+    write(root, b"zero", aliases=["staging"])  # equal content: alias moves go to the alias journal
+    journal = name_dir(root) / "aliases.jsonl"
+    older = journal.read_bytes()
+    write(root, b"zero", aliases=["prod"])
+    if damage == "deleted":
+        journal.unlink()
+    else:
+        journal.write_bytes(b"" if damage == "truncated" else older)
+    assert read(root, alias="prod") == b"zero" and read(root, alias="staging") == b"zero"
+    assert write(root, b"one").version == 1  # a writer rewrites the index: the moves must survive that too
+    assert read(root, alias="prod") == b"zero" and read(root, alias="staging") == b"zero"
+    local_store.LocalArtifactStore(root).repair()
+    assert read(root, alias="prod") == b"zero" and read(root, alias="staging") == b"zero"
+
+
 def test_a_version_folder_copied_over_another_is_an_integrity_error_naming_both_digests(root):
     v0, v1 = write(root, b"zero"), write(root, b"one")
     v2 = write(root, b"two")

@@ -137,17 +137,19 @@ def _rebuild(
     journal_size: int,
     read_manifest: Callable[[Path], dict[str, Any] | None],
 ) -> Catalog:
-    # Incremental over the index when it is a past state of this artifact (its journal did not shrink).
-    incremental = index is not None and index["journal_bytes"] <= journal_size
-    base = index if incremental and index is not None else {"type": None, "versions": {}, "aliases": {}}
-    offset = index["journal_bytes"] if incremental and index is not None else 0
+    # Over the index, which names this artifact (parse_index): when the journal grew, the index is a past
+    # state and the journal's tail is replayed; when the journal shrank (truncated, deleted, an older copy
+    # put back), the index holds alias moves the journal lost, so they are kept and nothing is replayed.
+    shrunk = index is not None and index["journal_bytes"] > journal_size
+    base = index if index is not None else {"type": None, "versions": {}, "aliases": {}}
+    offset = journal_size if shrunk else index["journal_bytes"] if index is not None else 0
     catalog = Catalog(artifact, base["type"], dict(base["versions"]), dict(base["aliases"]), journal_size)
     if index_missing:
         catalog.rebuilt = "its index was missing"
     elif index is None:
         catalog.rebuilt = "its index was unreadable"
-    elif not incremental:
-        catalog.rebuilt = "its alias journal is shorter than the index says"
+    elif shrunk:
+        catalog.rebuilt = "its alias journal is shorter than the index says; the index's aliases were kept"
     else:
         catalog.rebuilt = "its index was behind the version folders or the alias journal"
     events: list[tuple[int, int, list[str]]] = []
@@ -185,6 +187,6 @@ def _rebuild(
     catalog.aliases = {alias: n for alias, n in catalog.aliases.items() if n in catalog.versions}
     catalog.floor = max([*folders, *catalog.versions], default=-1) + 1
     catalog.unexplained = sorted(unexplained)
-    if unrecoverable and not incremental:
+    if unrecoverable and index is None:
         catalog.rebuilt += f"; aliases other than latest of {unrecoverable} older version(s) could not be recovered"
     return catalog

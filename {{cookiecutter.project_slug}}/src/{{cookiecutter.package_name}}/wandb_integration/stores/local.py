@@ -31,7 +31,8 @@ Guarantees (tested by ``tests/wandb_integration/stores``, probed from outside as
    ``versions/`` (whatever it is; N of at most 18 digits, so every version can be asked for by number)
    and every number the index knows.
 3. The index is a cache that ``catalog.py`` rebuilds from the manifests and the alias journal when it is
-   missing, unreadable, behind the folders, or restored from an older copy; readers rebuild in memory
+   missing, unreadable, behind the folders, or restored from an older copy (and keeps its aliases when the
+   journal is the one lost or put back older); readers rebuild in memory
    (a read-only store stays readable), writers under the lock. ``repair()`` (``repair.py``) also writes it
    back and reports what it cannot explain, deleting nothing.
 4. A read never returns another version's bytes: the manifest must name this artifact and number, its
