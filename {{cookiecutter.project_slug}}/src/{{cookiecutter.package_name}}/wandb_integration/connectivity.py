@@ -90,8 +90,8 @@ def _probe(host: str, api_key: str, timeout: float, outcome: dict[str, Any]) -> 
             outcome["problem"] = f"it rejected the API key (HTTP {exc.code})"
         else:
             outcome["problem"] = (
-                f"it answered HTTP {exc.code} at /graphql; is that the API host (https://api.wandb.ai for W&B's "
-                "cloud, your server's URL for a dedicated one)?"
+                f"it answered HTTP {exc.code} at /graphql; is that the API host (W&B's cloud is wandb's default, "
+                "https://api.forge.coreweave.com in wandb 0.31; your server's URL for a dedicated one)?"
             )
     except urllib.error.URLError as exc:
         outcome["problem"] = _network_problem(exc.reason, timeout)
