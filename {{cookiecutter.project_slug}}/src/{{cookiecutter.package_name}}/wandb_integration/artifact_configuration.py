@@ -97,7 +97,8 @@ class ReadConfig:
     spec: ReadSpec = ReadSpec()
     # Per partition key; "*" holds the defaults that explicit keys extend.
     partitions: Mapping[str, ReadSpec] = field(default_factory=dict)
-    # Per explicit partition key, the settings it took from "*" (so an error can say where a value came from).
+    # Per partition key, the settings it took from "*" (so an error can say where a value came from); for
+    # "*" itself, all it sets, which is what a key without settings of its own reads with.
     defaulted: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def for_partition(self, partition_key: str) -> ReadSpec:
@@ -105,12 +106,9 @@ class ReadConfig:
 
     def from_defaults(self, partition_key: str | None) -> frozenset[str]:
         """The settings of ``partition_key``'s read that the ``"*"`` entry supplied."""
-        if partition_key is None or "*" not in self.partitions:
+        if partition_key is None:
             return frozenset()
-        if partition_key in self.partitions and partition_key != "*":
-            return self.defaulted.get(partition_key, frozenset())
-        star = self.partitions["*"]
-        return frozenset(key for key in READ_SPEC_KEYS if getattr(star, key) is not None)
+        return self.defaulted.get(partition_key if partition_key in self.partitions else "*", frozenset())
 
 
 def raw_configuration(metadata: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
@@ -273,7 +271,7 @@ def parse_read_config(raw: Mapping[str, Any], where: str) -> ReadConfig:
         _reject_unknown(value, READ_SPEC_KEYS, f"{where} partitions[{key!r}]", "a partition")
         merged = dict(value) if key == "*" else _extend(defaults, value)
         partitions[key] = _parse_read_spec(merged, f"{where} partitions[{key!r}]")
-        defaulted[key] = frozenset(k for k, v in merged.items() if k not in value and v is not None)
+        defaulted[key] = frozenset(k for k, v in merged.items() if (key == "*" or k not in value) and v is not None)
     return ReadConfig(
         name=_optional_str(raw, "name", where),
         spec=_parse_read_spec(raw, where),
