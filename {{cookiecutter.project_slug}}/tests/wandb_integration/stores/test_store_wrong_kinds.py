@@ -2,7 +2,9 @@
 last version number, links as the store's own top folders, and selectors that are not strings. Every read
 here runs in a thread with a deadline, so a read that blocks fails the test instead of hanging the suite."""
 
+import contextlib
 import os
+import socket
 import threading
 
 import dagster as dg
@@ -42,12 +44,22 @@ def replace_with_pipe(path):
     os.mkfifo(path)
 
 
+def replace_with_socket(path):
+    path.unlink(missing_ok=True)
+    with contextlib.chdir(path.parent), socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(path.name)  # relative: socket paths are limited to ~100 bytes; the file stays after close
+
+
 def replace_with_device_link(path):
     path.unlink()
     path.symlink_to("/dev/zero")
 
 
-@pytest.mark.parametrize("plant", [replace_with_pipe, replace_with_device_link], ids=["pipe", "link to /dev/zero"])
+@pytest.mark.parametrize(
+    "plant",
+    [replace_with_pipe, replace_with_socket, replace_with_device_link],
+    ids=["pipe", "socket", "link to /dev/zero"],
+)
 @pytest.mark.parametrize("where", ["stored file", "manifest"])
 def test_a_pipe_or_device_in_place_of_a_version_file_is_an_integrity_error_and_other_versions_read(root, plant, where):
     write(root, b"zero")

@@ -32,17 +32,25 @@ class NotRegularFileError(OSError):
     """A pipe, device or socket where a file was expected: reading it could block forever or never end."""
 
 
+_NOT_REGULAR = "a pipe, device or socket, not a regular file"
+
+
 def open_regular(path: str | Path) -> BinaryIO:
     """``path`` opened for reading if it is a regular file (after links); a folder raises
     ``IsADirectoryError``, anything else ``NotRegularFileError``. Opened without blocking, so a planted
     pipe cannot stall the open itself."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket cannot be opened at all
+            raise NotRegularFileError(errno.ENXIO, _NOT_REGULAR, str(path)) from exc
+        raise
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(errno.EISDIR, "a folder, not a file", str(path))
         if not stat.S_ISREG(mode):
-            raise NotRegularFileError(errno.EINVAL, "a pipe, device or socket, not a regular file", str(path))
+            raise NotRegularFileError(errno.EINVAL, _NOT_REGULAR, str(path))
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
