@@ -91,11 +91,14 @@ def alternate(
 
 def repeated(package_src: Path, args: list[str], pairs: int, warmup: bool = True) -> tuple[Side, Side]:
     """Both sides alternating in one process (``--mode repeated``): each keeps its folder and instance,
-    so what is measured is the steady state of a long-lived process; the first pair is dropped."""
+    so what is measured is the steady state of a long-lived process; the first pair is dropped. A third
+    side the worker measured (``--digest-floor``) lands in the baseline's ``extra["fs_md5_s"]``."""
     sample = run_worker(package_src, [*args, "--mode", "repeated", "--pairs", str(pairs + (1 if warmup else 0))])
     a, b = Side("ours"), Side("baseline")
     skip = 1 if warmup else 0
     a.seconds, b.seconds = sample["ours"][skip:], sample["fs"][skip:]
+    if "fs_md5" in sample:
+        b.extra["fs_md5_s"] = sample["fs_md5"][skip:]
     a.max_rss_mb = b.max_rss_mb = [sample["max_rss_mb"]]
     return a, b
 
