@@ -13,6 +13,7 @@ from pathlib import Path
 from .errors import WandbArtifactsIOManagerError
 from .publishing.publish import main as publish
 from .settings import store_dir_of
+from .stores.files import storage_errors
 from .stores.local import LocalArtifactStore
 
 
@@ -35,10 +36,15 @@ def repair(argv: list[str]) -> int:
     if args.base_dir is None:
         parser.error("--base-dir is required when DAGSTER_HOME is not set")
     root = store_dir_of(Path(args.base_dir))
-    if not root.is_dir():
-        print(f"error: there is no local artifact store under --base-dir {args.base_dir} (no {root}).", file=sys.stderr)
-        return 2
     try:
+        with storage_errors("the local store", root, action="read"):  # a store of another user: not even stat()
+            found = root.is_dir()
+        if not found:
+            print(
+                f"error: there is no local artifact store under --base-dir {args.base_dir} (no {root}).",
+                file=sys.stderr,
+            )
+            return 2
         report = LocalArtifactStore(root).repair(
             entity=args.entity,
             project=args.project,

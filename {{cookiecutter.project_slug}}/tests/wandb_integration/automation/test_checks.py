@@ -72,3 +72,16 @@ def test_the_factory_takes_asset_definitions_specs_and_keys():
     keys = [next(iter(check.check_keys)) for check in checks]
     assert [key.asset_key.to_user_string() for key in keys] == ["table", "b", "c", "d/e"]
     assert {key.name for key in keys} == {"wandb_artifact_integrity"}
+
+
+def test_a_files_folder_replaced_by_a_file_fails_the_check_instead_of_crashing_it(resources, wandb_resource):
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert dg.materialize([table], resources=resources, instance=instance).success
+        files = stored_file(wandb_resource).parent
+        for path in files.iterdir():
+            path.unlink()
+        files.rmdir()
+        files.write_bytes(b"not a folder")
+        evaluation = run_check(resources, instance)
+    assert not evaluation.passed
+    assert str(files) in evaluation.description and "not a folder" in evaluation.description

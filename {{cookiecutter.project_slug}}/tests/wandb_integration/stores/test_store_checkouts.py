@@ -84,6 +84,39 @@ def test_whole_artifact_downloads_and_entry_downloads_are_copies_the_user_owns(r
     artifact.verify()
 
 
+def test_a_download_into_the_checkout_folder_itself_keeps_the_large_files_link(root, monkeypatch):
+    monkeypatch.setattr(checkout, "COPY_LIMIT", 2)  # every file counts as large: the checkout is a hard link
+    write(root, b"zero")
+    store = local_store.LocalArtifactStore(root)
+    artifact = store.open(store.resolve(DATA))
+    folder = artifact.download()
+    assert artifact.download(root=folder) == folder  # copying a file onto itself: nothing to do
+    assert (Path(folder) / "a.txt").read_bytes() == b"zero" and read(root) == b"zero"
+    artifact.verify(root=folder)
+
+
+@pytest.mark.parametrize("change", ["a file removed", "a folder in its place", "an extra file"])
+def test_verify_of_a_download_folder_names_what_does_not_belong_as_wandbs_does(root, tmp_path, change):
+    write(root, b"zero")
+    store = local_store.LocalArtifactStore(root)
+    artifact = store.open(store.resolve(DATA))
+    folder = Path(artifact.download(root=str(tmp_path / "copy")))
+    artifact.verify(root=str(folder))
+    if change == "an extra file":
+        odd = folder / "notes" / "extra.txt"
+        odd.parent.mkdir()
+        odd.write_bytes(b"mine")
+    else:
+        (folder / "a.txt").unlink()
+        odd = folder / "a.txt"
+        if change == "a folder in its place":
+            odd.mkdir()
+    with pytest.raises(Integrity, match="not a member" if change == "an extra file" else "cannot be read") as info:
+        artifact.verify(root=str(folder))
+    assert str(odd) in str(info.value)
+    assert read(root) == b"zero"
+
+
 def test_a_link_planted_in_the_checkout_folder_is_never_written_through(root, tmp_path):
     write(root, b"zero")
     store = local_store.LocalArtifactStore(root)

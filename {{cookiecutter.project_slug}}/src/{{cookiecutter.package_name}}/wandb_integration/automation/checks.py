@@ -15,7 +15,7 @@ from typing import Any
 
 import dagster as dg
 
-from ..errors import ArtifactIntegrityError, ArtifactNotFoundError
+from ..errors import ArtifactIntegrityError, ArtifactNotFoundError, ArtifactStorageError
 from ..stores.base import ArtifactId
 from .observations import DEFAULT_RESOURCE_KEY
 from .versions import current_version
@@ -87,7 +87,7 @@ def verify_recorded(resource: Any, recorded: dict[str, Any], instance_storage_di
         else:
             found = current_version(resource, f"{artifact}:{version}", instance_storage_dir=instance_storage_dir).digest
             files = None
-    except (ArtifactIntegrityError, ArtifactNotFoundError) as exc:
+    except (ArtifactIntegrityError, ArtifactNotFoundError, ArtifactStorageError) as exc:
         return dg.AssetCheckResult(passed=False, description=str(exc), metadata=shown)
     shown["stored_digest"] = found
     if files is not None:

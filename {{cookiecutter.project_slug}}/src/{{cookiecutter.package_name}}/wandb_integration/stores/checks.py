@@ -5,9 +5,11 @@ Each check raises ``WandbConfigurationError`` naming the offending value and say
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..errors import WandbConfigurationError
 from .base import ArtifactId
@@ -54,15 +56,25 @@ def is_entry_path(path: object) -> bool:
         return False
     parts = path.split("/")
     return not (
-        any(part in ("", ".", "..") or len(part.encode("utf-8", "surrogatepass")) > 255 for part in parts)
+        not _is_utf8(path)
+        or any(part in ("", ".", "..") or len(part.encode("utf-8")) > 255 for part in parts)
         or "\\" in path
         or any(ord(char) < 32 or ord(char) == 127 for char in path)  # a newline would forge digest lines
     )
 
 
+def _is_utf8(path: str) -> bool:
+    """A file name that is not valid UTF-8 reaches Python with surrogate escapes; W&B names are UTF-8."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 ENTRY_PATH_RULE = (
-    "a relative path like 'data/train.csv': no leading '/', no empty, '.' or '..' parts, no part longer than "
-    "255 bytes (what filesystems allow), no backslash, newline or other control character"
+    "a relative path like 'data/train.csv' in valid UTF-8: no leading '/', no empty, '.' or '..' parts, no part "
+    "longer than 255 bytes (what filesystems allow), no backslash, newline or other control character"
 )
 
 
@@ -79,6 +91,30 @@ def check_entry_paths(paths: list[str], artifact: ArtifactId) -> None:
             f"entry path {clash[0]!r} of artifact '{artifact}' is used twice (as a file and a folder, or "
             "by a file and a reference); rename one of them."
         )
+
+
+def check_path_lengths(paths: Sequence[str], artifact: ArtifactId, folders: Sequence[Path]) -> None:
+    """Each entry must fit below every folder the store keeps it in (``folders``: the version's, its checkout's,
+    the scratch folder's, at their longest) within the system's path limit. Past it, the committing rename
+    still succeeds, but the version could never be opened again."""
+    limit = _path_max(folders[0])
+    room = limit - 2 - max(len(os.fsencode(folder)) for folder in folders)  # the '/' before it, the final NUL
+    for path in paths:
+        size = len(os.fsencode(path))
+        if size > room:
+            raise WandbConfigurationError(
+                f"entry path {path[:80]!r}{'…' if len(path) > 80 else ''} of artifact '{artifact}' is {size} bytes "
+                f"long; below the store's folders ({folders[0]}) the system allows {max(room, 0)}, as paths end at "
+                f"{limit} bytes. Shorten the entry path or the artifact name, or choose a shorter base_dir."
+            )
+
+
+def _path_max(path: Path) -> int:
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("/"))
+    try:
+        return os.pathconf(existing, "PC_PATH_MAX")
+    except (OSError, ValueError):  # no such limit reported: Linux's
+        return 4096
 
 
 def version_number(version: int | str, artifact: ArtifactId) -> int:

@@ -40,17 +40,18 @@ Guarantees (tested by ``tests/wandb_integration/stores``, probed from outside as
    paths must stay inside the folder, and each file must match its entry's digest (hashed as it is
    committed; then trusted, in any process, while its size, times and inode are what the manifest's stamp
    recorded then, see ``verification.py``; ``verify`` and ``repair`` hash every file).
-5. Equal content reuses the latest version only if that version is intact and stores the same entries
-   (a file is not a reference with its digest); otherwise the write becomes a new version, so writing a
-   value again repairs a damaged latest.
+5. Equal content reuses the latest version only if that version is intact, readable and stores the same
+   entries (a file is not a reference with its digest); otherwise the write becomes a new version, so
+   writing a value again repairs a damaged latest.
 6. User code never gets the store's own files: a path it asks for is a verified copy (``checkout``), so
    moving, editing or deleting it cannot damage a version.
 7. Readers take no lock and never see a half version; concurrent writers of one name serialize on its lock.
    What cannot be written or read (disk full, read-only, permission, a folder or link where the store keeps
    its own file or folder, the store root and ``<base_dir>/wandb`` included) is an ``ArtifactStorageError``
-   naming the artifact and the path; nothing is half committed. A pipe, device or socket where the store keeps
-   a file is never read from (a read would block or never end): it is reported like damage. A torn
-   alias-journal line (a writer killed mid-append) never swallows the next one.
+   naming the artifact and the path; nothing is half committed. An entry path that would pass the system's
+   path limit below any folder the store keeps it in is refused before anything is written. A pipe, device
+   or socket where the store keeps a file is never read from (a read would block or never end): it is
+   reported like damage. A torn alias-journal line (a writer killed mid-append) never swallows the next one.
 
 What is not protected: someone with write access to the folder can replace a version folder together with its
 index entry consistently (the digests are not signed), or edit a stored file together with its entry's stamp
@@ -74,13 +75,14 @@ from typing import Any
 from ..errors import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
+    ArtifactStorageError,
     WandbConfigurationError,
 )
 from . import catalog as catalogs
 from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, ManifestEntry
-from .catalog import INDEX, JOURNAL, MANIFEST, VERSIONS, Catalog
+from .catalog import INDEX, JOURNAL, LAST_VERSION, MANIFEST, VERSIONS, Catalog
 from .checkout import CHECKOUTS, Checkouts
-from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, version_number
+from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, check_path_lengths, version_number
 from .commit import name_lock, rename_into_place
 from .digests import artifact_digest
 from .files import append_line, make_durable, read_json, storage_errors, write_json
@@ -119,7 +121,9 @@ class LocalArtifactStore(ArtifactStore):
         if not isinstance(draft.type, str) or not draft.type.strip():
             raise WandbConfigurationError(f"artifact '{draft.id}' has type {draft.type!r}; give a non-empty type.")
         aliases = check_aliases(draft.aliases)
-        check_entry_paths([*draft.files, *(ref.path for ref in draft.references)], draft.id)
+        paths = [*draft.files, *(ref.path for ref in draft.references)]
+        check_entry_paths(paths, draft.id)
+        self._check_lengths(paths, draft.id)
         with (
             storage_errors(f"artifact '{draft.id}'", self.root),
             self._staging.payload(draft) as (payload, stored, entries),
@@ -135,6 +139,7 @@ class LocalArtifactStore(ArtifactStore):
         """A new version of the registry collection ``target`` sharing ``version``'s files (hard links)."""
         check_id(target)
         checked = check_aliases(aliases)
+        self._check_lengths(list(version.entries), target)
         with storage_errors(f"artifact '{target}'", self.root), self._staging.empty_payload() as payload:
             files_dir, stored = payload / FILES, []
             for path, entry in version.entries.items():
@@ -189,6 +194,17 @@ class LocalArtifactStore(ArtifactStore):
                 log.warning("could not update the index of '%s' (%s); it is rebuilt on the next read", artifact, exc)
         return self._version(artifact, number, catalog)
 
+    def _check_lengths(self, paths: list[str], artifact: ArtifactId) -> None:
+        """Entries must fit below the longest folders the store keeps them in (any version number)."""
+        last = f"v{LAST_VERSION}"
+        scratch = self.root / STAGING / f"{'9' * 10}-{'f' * 32}" / str(LAST_VERSION) / FILES
+        folders = [
+            self.name_dir(artifact) / VERSIONS / last / FILES,
+            self.checkouts.root / str(artifact) / last,
+            scratch,
+        ]
+        check_path_lengths(paths, artifact, folders)
+
     def lock(self, artifact: ArtifactId) -> AbstractContextManager[None]:
         """Hold the write lock of ``artifact`` (writers and repair take it; readers never do)."""
         return name_lock(self.name_dir(artifact), artifact, self.lock_timeout)
@@ -206,7 +222,7 @@ class LocalArtifactStore(ArtifactStore):
             for path, entry in version.entries.items():
                 if entry.ref is None:
                     self.local_path(version, path)
-        except ArtifactIntegrityError as exc:
+        except (ArtifactIntegrityError, ArtifactStorageError) as exc:  # unreadable is damaged too
             log.warning(
                 "latest version of '%s' is damaged (%s); equal content is written as a new version", artifact, exc
             )
@@ -262,7 +278,7 @@ class LocalArtifactStore(ArtifactStore):
         for number in sorted(catalog.versions):
             try:
                 readable.append(self._version(artifact_id, number, catalog))
-            except ArtifactIntegrityError as exc:
+            except (ArtifactIntegrityError, ArtifactStorageError) as exc:
                 damaged[f"v{number}"] = str(exc)
         return readable, damaged
 
@@ -300,6 +316,10 @@ class LocalArtifactStore(ArtifactStore):
         folder = self.version_dir(version)
         self._verifier.forget(folder)
         self._manifests.pop(folder, None)
+        with storage_errors(where, folder, action="verify"):
+            self._verify_files(version, where, folder)
+
+    def _verify_files(self, version: ArtifactVersion, where: str, folder: Path) -> None:
         on_disk = self._manifest(folder, f"manifest of {where}")
         if on_disk.get("digest") != version.digest:
             raise ArtifactIntegrityError(
@@ -366,14 +386,15 @@ class LocalArtifactStore(ArtifactStore):
     def _manifest(self, folder: Path, what: str) -> dict[str, Any]:
         record = self._manifests.get(folder)
         if record is None:
-            record = read_json(folder / MANIFEST, what, FORMAT)
+            with storage_errors(what, folder / MANIFEST, action="read"):
+                record = read_json(folder / MANIFEST, what, FORMAT)
             self._manifests[folder] = record
         return record
 
     def _manifest_or_none(self, folder: Path) -> dict[str, Any] | None:
         try:
             return self._manifest(folder, "manifest")
-        except ArtifactIntegrityError:
+        except (ArtifactIntegrityError, ArtifactStorageError):  # a version that cannot be read is damaged
             return None
 
     def _version(self, artifact: ArtifactId, number: int, catalog: Catalog) -> ArtifactVersion:

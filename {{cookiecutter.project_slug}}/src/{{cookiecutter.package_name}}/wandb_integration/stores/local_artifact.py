@@ -15,6 +15,7 @@ Importing this module imports wandb: the local store imports it only when a whol
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -48,7 +49,8 @@ class LocalEntry:
         target = Path(root) / self.path
         with storage_errors(f"entry {self.path!r} of {self._artifact.qualified_name}", target, action="download"):
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            if not (target.is_file() and os.path.samefile(source, target)):  # a large file's checkout link is
+                shutil.copyfile(source, target)  # these very bytes already
         return str(target)
 
     def parent_artifact(self) -> LocalArtifact:
@@ -216,11 +218,27 @@ class LocalArtifact(wandb.Artifact):
         if root is None:
             self._store.verify(self._stored)
             return
-        for path, entry in self._stored.entries.items():
-            if entry.ref is None and file_digest(Path(root) / path) != entry.digest:
+        folder = Path(root)
+        for found in sorted(folder.rglob("*")):  # as wandb's verify: every file there must be an entry
+            member = found.relative_to(folder).as_posix()
+            if (found.is_symlink() or not found.is_dir()) and member not in self._stored.entries:
                 raise ArtifactIntegrityError(
-                    f"{Path(root) / path} does not match entry {path!r} of {self.qualified_name} ({entry.digest})."
+                    f"{found} is not a member of {self.qualified_name}; verify a folder that holds only this "
+                    "artifact's files, as download() leaves them."
                 )
+        for path, entry in self._stored.entries.items():
+            if entry.ref is None:
+                try:
+                    digest = file_digest(folder / path)
+                except OSError as exc:  # missing, a folder, unreadable
+                    raise ArtifactIntegrityError(
+                        f"{folder / path}, entry {path!r} of {self.qualified_name}, cannot be read "
+                        f"({exc.strerror or exc}); download the artifact there again."
+                    ) from exc
+                if digest != entry.digest:
+                    raise ArtifactIntegrityError(
+                        f"{folder / path} does not match entry {path!r} of {self.qualified_name} ({entry.digest})."
+                    )
 
     def wait(self, timeout: int | None = None) -> LocalArtifact:
         return self

@@ -23,8 +23,8 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ArtifactIntegrityError, WandbConfigurationError
-from .base import ArtifactId
+from ..errors import ArtifactIntegrityError, ArtifactStorageError, WandbConfigurationError
+from .base import ArtifactId, ArtifactVersion
 from .catalog import INDEX, JOURNAL, MANIFEST, VERSIONS
 from .checkout import CHECKOUTS
 from .checks import check_id
@@ -75,10 +75,12 @@ def repair_store(
     dry_run: bool = False,
 ) -> RepairReport:
     report = RepairReport()
-    artifacts, report.unexplained = survey(store, (entity, project, name))
+    with storage_errors("the local store", store.root, action="read"):
+        artifacts, report.unexplained = survey(store, (entity, project, name))
     for artifact in artifacts:
         report.artifacts += 1
-        # A dry run only reads, like any reader: no lock, so it also runs on a read-only store.
+        # A dry run only reads, like any reader: no lock, so it also runs on a read-only store. What cannot
+        # be written (the lock, the index) stops the repair; what cannot be read is reported, and the rest checked.
         with (
             storage_errors(f"artifact '{artifact}'", store.name_dir(artifact), action="repair"),
             nullcontext() if dry_run else store.lock(artifact),
@@ -127,7 +129,11 @@ def _repair_one(
     store: LocalArtifactStore, artifact: ArtifactId, report: RepairReport, *, verify_files: bool, dry_run: bool
 ) -> None:
     name_dir = store.name_dir(artifact)
-    catalog = store.catalog(artifact)
+    try:
+        catalog = store.catalog(artifact)
+    except ArtifactStorageError as exc:
+        report.damaged[str(artifact)] = f"cannot be checked: {exc}"
+        return
     if catalog is None:
         return
     report.unexplained += [str(name_dir / path) for path in catalog.unexplained]
@@ -139,17 +145,23 @@ def _repair_one(
     readable, damaged = store.scan(artifact)
     report.damaged.update({f"{artifact}:{tag}": problem for tag, problem in damaged.items()})
     for version in readable:
-        folder = store.version_dir(version)
-        files_dir = folder / FILES
-        listed = {path for path, entry in version.entries.items() if entry.ref is None}
-        report.unexplained += [str(p) for p in sorted(folder.iterdir()) if p.name not in (FILES, MANIFEST)]
-        report.unexplained += [
-            str(path)
-            for path in sorted(files_dir.rglob("*"))
-            if (path.is_symlink() or not path.is_dir()) and path.relative_to(files_dir).as_posix() not in listed
-        ]
-        if verify_files:
-            try:
+        tag = f"{artifact}:{version.version_tag}"
+        try:
+            with storage_errors(f"artifact '{tag}'", store.version_dir(version), action="read"):
+                report.unexplained += _foreign_files(store, version)
+            if verify_files:
                 store.verify(version)
-            except ArtifactIntegrityError as exc:
-                report.damaged[f"{artifact}:{version.version_tag}"] = str(exc)
+        except (ArtifactIntegrityError, ArtifactStorageError) as exc:
+            report.damaged[tag] = str(exc)
+
+
+def _foreign_files(store: LocalArtifactStore, version: ArtifactVersion) -> list[str]:
+    """What is in ``version``'s folder besides its manifest and the files it lists."""
+    folder = store.version_dir(version)
+    files_dir = folder / FILES
+    listed = {path for path, entry in version.entries.items() if entry.ref is None}
+    return [str(p) for p in sorted(folder.iterdir()) if p.name not in (FILES, MANIFEST)] + [
+        str(path)
+        for path in sorted(files_dir.rglob("*"))
+        if (path.is_symlink() or not path.is_dir()) and path.relative_to(files_dir).as_posix() not in listed
+    ]
