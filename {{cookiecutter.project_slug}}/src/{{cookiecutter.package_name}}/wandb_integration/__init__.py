@@ -35,7 +35,8 @@ Module map (each layer imports only the ones listed before it)::
       files.py, digests.py      crash-safe file helpers, storage errors; W&B-compatible digests
       scratch.py                temporary folders held by their process, swept once it is gone
     serialization/              what an output value becomes inside an artifact
-      formats.py                Parquet, pickle, dill, cloudpickle, joblib
+      formats.py                the formats by name: Parquet, pickle, dill, cloudpickle, joblib
+      parquet.py                DataFrames as Parquet, exactly or not at all; modules.py: calling dump
       payload.py                Artifact, W&B object or serialized object; several partitions' values
       wandb_objects.py          W&B values (Table, Image, Artifact) as outputs
       extra_entries.py          add_files / add_dirs / add_references
