@@ -118,7 +118,7 @@ class ArtifactIO(dg.IOManager):
     ) -> ArtifactVersion:
         with self.store.staging_dir() as staging:
             draft = ArtifactDraft(id=artifact_id, type=config.type or "artifact", description=config.description)
-            fill_payload(draft, config, value, staging, where)
+            fill_payload(draft, config, value, staging, where, context.log.warning)
             extra_entries.apply(config, staging, draft, where)  # no files at all is fine: W&B logs those too
             draft.aliases = [*config.aliases, self.options.run_alias]
             draft.metadata.update(self._integration_metadata())

@@ -1,6 +1,7 @@
 """How Python objects become artifact files and back: one dispatch table, the format named in metadata.
 
-- pandas DataFrames are written as Parquet (readable without unpickling, viewable as a table);
+- pandas DataFrames are written as Parquet (readable without unpickling, viewable as a table), unless
+  Parquet would not give the frame back exactly: then they are pickled, and the run log says why (parquet.py);
 - any other object goes through a pickle-family module: ``pickle`` (default), ``dill``, ``cloudpickle`` or
   ``joblib``, with the ``parameters`` given to its ``dump`` (``protocol`` defaults to the highest);
 - W&B objects (``wandb.Table``, ``wandb.Image``, …) and ``wandb.Artifact`` outputs are handled by
@@ -103,10 +104,14 @@ def is_dataframe(obj: Any) -> bool:
     return pandas is not None and isinstance(obj, pandas.DataFrame)
 
 
-def choose_format(obj: Any, requested: str | None) -> Format:
+def choose_format(obj: Any, requested: str | None) -> tuple[Format, str | None]:
+    """The format for ``obj`` and, when a DataFrame is pickled because Parquet would change it, why."""
     if requested is not None:
-        return FORMATS[requested]
-    return FORMATS["parquet"] if is_dataframe(obj) else FORMATS["pickle"]
+        return FORMATS[requested], None
+    if not is_dataframe(obj):
+        return FORMATS["pickle"], None
+    reason = parquet.problem(obj)
+    return (FORMATS["pickle"], reason) if reason else (FORMATS["parquet"], None)
 
 
 def dump(obj: Any, fmt: Format, directory: Path, parameters: Mapping[str, Any]) -> tuple[dict[str, Any], Digest]:

@@ -1,5 +1,12 @@
-"""How a pandas DataFrame becomes ``output.parquet`` and back: write options chosen by measurement, the
-W&B digest computed while the file is written."""
+"""How a pandas DataFrame becomes ``output.parquet`` and back: exactly, or not at all.
+
+Parquet cannot hold everything a DataFrame can: Python objects in an object column (numbers, lists, dicts,
+decimals, timestamps of mixed zones) come back converted, a subclass as a plain DataFrame, an index's
+frequency is dropped, ``datetime64[s]`` returns as ``[ms]``, categories of numbers as plain numbers, column
+labels of mixed types as strings. ``problem`` finds these before anything is written (object columns by
+the kinds of values they hold, everything else by a round trip of the first rows), and such a frame is
+pickled instead, with a warning saying why, so no value changes on its way through the store. Write
+options are chosen by measurement; the W&B digest is computed while the file is written."""
 
 from __future__ import annotations
 
@@ -80,9 +87,97 @@ def _compresses(sample: Any) -> bool:
     return pyarrow.compress(values, "snappy", asbytes=False).size <= 0.8 * values.size
 
 
-def load(path: Path) -> Any:
+def load(path: Any) -> Any:
     # Memory-mapped: stored files are read-only and never rewritten in place, and reading the file into
     # Arrow's allocator first cost more than decoding it. The frame's arrays are copied out of the map into
     # Arrow's own pool, which reuses its memory across reads (the system allocator cost ~40 ms more per 80 MB
     # frame when one process reads repeatedly, and the same in a fresh process).
-    return import_module("pyarrow.parquet").read_table(path, memory_map=True).to_pandas()
+    table = import_module("pyarrow.parquet").read_table(path, memory_map=True)
+    return _with_object_strings(table.to_pandas(), table.schema.pandas_metadata)
+
+
+def _with_object_strings(frame: Any, metadata: dict[str, Any] | None) -> Any:
+    """Columns of strings that were ``object`` when written get that dtype back (pandas 3 reads them as
+    ``str``); every other column is as Arrow's pandas metadata restored it."""
+    if not metadata:
+        return frame
+    index_columns = set(c for c in metadata.get("index_columns", []) if isinstance(c, str))
+    stored = [c for c in metadata.get("columns", []) if c.get("field_name") not in index_columns]
+    is_object = import_module("pandas").api.types.is_object_dtype
+    for position, column in enumerate(stored[: frame.shape[1]]):
+        if column.get("numpy_type") == "object" and not is_object(frame.dtypes.iloc[position]):
+            values = frame.iloc[:, position]
+            frame.isetitem(position, values.astype(object).where(values.notna(), None))  # missing as None
+    return frame
+
+
+_ROUND_TRIP_ROWS = 100
+_EXACT_OBJECT_KINDS = ("string", "bytes", "empty")  # what an object column may hold to come back as it was
+
+
+def problem(frame: Any) -> str | None:
+    """Why Parquet would not give ``frame`` back exactly, or ``None`` when it would."""
+    pandas = import_module("pandas")
+    if type(frame) is not pandas.DataFrame:
+        return f"it is a {type(frame).__module__}.{type(frame).__qualname__}, which Parquet reads back as a DataFrame"
+    for position, (name, dtype) in enumerate(frame.dtypes.items()):
+        if pandas.api.types.is_object_dtype(dtype):
+            values = frame.iloc[:, position]
+            kind = pandas.api.types.infer_dtype(values, skipna=True)
+            if kind not in _EXACT_OBJECT_KINDS:
+                return f"column {name!r} holds Python objects ({kind}) that Parquet would convert"
+            missing = values.isna()
+            if missing.any() and not values[missing].map(lambda value: value is None).all():
+                return f"column {name!r} marks missing values with NaN, which Parquet brings back as None"
+    if getattr(frame.index, "freq", None) is not None:
+        return f"its index has the frequency {frame.index.freqstr!r}, which Parquet does not keep"
+    if _plainly_exact(frame, pandas):
+        return None  # the everyday frame: no round trip needed
+    sample = frame.iloc[:_ROUND_TRIP_ROWS]  # what changes is a column's type or a label: a few rows show it
+    buffer = io.BytesIO()
+    try:  # the options that matter to a round trip (dictionaries keep categories); codecs do not
+        text = parquet_defaults(sample.iloc[:0])["use_dictionary"]
+        sample.to_parquet(buffer, use_dictionary=text, compression="none", write_statistics=False)
+        back = load(import_module("pyarrow").BufferReader(buffer.getvalue()))
+    except Exception as exc:
+        return f"Parquet cannot store it ({type(exc).__name__}: {exc})"
+    return _difference(sample, back)
+
+
+_EXACT_UNITS = ("ns", "us", "ms")  # Parquet has no seconds: datetime64[s] comes back as [ms]
+_MASKED = ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64", "boolean")
+
+
+def _plainly_exact(frame: Any, pandas: Any) -> bool:
+    """A frame whose every part Parquet is known to give back as it was (checked against round trips in the
+    tests): a range index, unique string labels, and columns of numbers, bools, strings, timestamps in ns,
+    us or ms, nullable numbers, or categories of strings."""
+    columns, types = frame.columns, pandas.api.types
+    if not isinstance(frame.index, pandas.RangeIndex) or not isinstance(frame.index.name, (str, type(None))):
+        return False
+    if isinstance(columns, pandas.MultiIndex) or not columns.is_unique or columns.name is not None:
+        return False
+    if not all(isinstance(label, str) for label in columns):
+        return False
+    for dtype in frame.dtypes:
+        if isinstance(dtype, pandas.CategoricalDtype):
+            exact = types.is_string_dtype(dtype.categories.dtype) and dtype.categories.inferred_type == "string"
+        elif isinstance(dtype, pandas.DatetimeTZDtype):
+            exact = dtype.unit in _EXACT_UNITS
+        elif getattr(dtype, "kind", None) == "M":
+            exact = types.is_datetime64_dtype(dtype) and dtype.name.removeprefix("datetime64[")[:-1] in _EXACT_UNITS
+        else:
+            exact = dtype.name in _MASKED or isinstance(dtype, pandas.StringDtype) or dtype.kind in "iufb"
+        if not exact or dtype.name == "float16":
+            return False
+    return True
+
+
+def _difference(sample: Any, back: Any) -> str | None:
+    for what, ours, theirs in (("column labels", sample.columns, back.columns), ("index", sample.index, back.index)):
+        if not (ours.equals(theirs) and ours.dtype == theirs.dtype and list(ours.names) == list(theirs.names)):
+            return f"its {what} would come back changed ({list(ours[:5])} as {list(theirs[:5])})"
+    for position, (name, dtype) in enumerate(sample.dtypes.items()):
+        if back.dtypes.iloc[position] != dtype:
+            return f"column {name!r} would come back as {back.dtypes.iloc[position]}, not {dtype}"
+    return None if back.equals(sample) else "its values would come back changed"

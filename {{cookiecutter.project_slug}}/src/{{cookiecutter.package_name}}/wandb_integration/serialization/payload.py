@@ -2,7 +2,7 @@
 serialized Python object, plus the split of several partitions' values.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ def fill_payload(
     value: Any,
     staging: Path,
     where: str,
+    warn: Callable[[str], None],
 ) -> None:
     if wandb_objects.is_wandb_artifact(value):
         if config.type is not None:
@@ -38,7 +39,13 @@ def fill_payload(
     elif wandb_objects.is_wandb_object(value):
         artifact = wandb_objects.wrap_object(value, draft.id.name, draft.type)
     else:
-        fmt = formats.choose_format(value, config.serialization_module)
+        fmt, reason = formats.choose_format(value, config.serialization_module)
+        if reason:
+            warn(
+                f"{where}: the DataFrame is stored pickled ({fmt.entry}), not as Parquet, because {reason}. "
+                "Convert it to types Parquet keeps to store it as Parquet, or set serialization_module to "
+                "{'name': 'pickle'} in wandb_artifact_configuration to choose pickle and silence this."
+            )
         metadata, draft.digests[fmt.entry] = formats.dump(value, fmt, staging, config.serialization_parameters)
         draft.stamps[fmt.entry] = seal(staging / fmt.entry)
         draft.metadata.update(metadata)
