@@ -149,6 +149,12 @@ CASES = [
         ["pickle.dump", "'protocoll'"],
     ),
     (
+        "bad dump parameter of a dump that takes **kwargs",
+        lambda e: e.write(1, {"serialization_module": {"name": "dill", "parameters": {"protocl": 4}}}),
+        Config,
+        ["parameter 'protocl'", "dill.dump"],
+    ),
+    (
         "pickle protocol out of range",
         lambda e: e.write(1, {"serialization_module": {"name": "pickle", "parameters": {"protocol": 99}}}),
         Config,

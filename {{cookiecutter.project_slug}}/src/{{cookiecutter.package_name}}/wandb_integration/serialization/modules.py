@@ -38,4 +38,13 @@ def call(function: Callable[..., Any], name: str, *args: Any, **parameters: Any)
         ) from exc
     except ValueError:  # no signature to check against (some builtins): let the call itself decide
         pass
-    function(*args, **parameters)
+    try:
+        function(*args, **parameters)
+    except TypeError as exc:  # a function taking **kwargs (dill.dump) passes them on, where they fail
+        unknown = [key for key in parameters if "keyword argument" in str(exc) and f"'{key}'" in str(exc)]
+        if not unknown:
+            raise
+        raise WandbConfigurationError(
+            f"serialization_module parameter {unknown[0]!r} is not accepted by {name} ({exc}); use the keyword "
+            f"arguments of {name} in 'parameters'."
+        ) from exc
