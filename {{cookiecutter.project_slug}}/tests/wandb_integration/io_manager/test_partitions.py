@@ -36,6 +36,21 @@ def test_static_partitions_write_one_artifact_each_and_read_back_as_a_dict(resou
     assert store.resolve(ids("wine.red")).version == 0
 
 
+def test_one_partition_per_run_has_the_top_level_output_metadata_dagster_wandb_writes(resources, store):
+    @dg.asset(partitions_def=static, metadata={"wandb_artifact_configuration": {"type": "dataset"}})
+    def wine(context: dg.AssetExecutionContext) -> str:
+        return f"{context.partition_key} wine"
+
+    dg.materialize([wine], partition_key="red", resources=resources)
+    result = dg.materialize([wine], partition_key="red", resources=resources)  # equal content: v0 again
+    [event] = result.get_asset_materialization_events()
+    metadata = {key: value.value for key, value in event.materialization.metadata.items()}
+    assert metadata["wandb_artifact_name"] == "wine.red" and metadata["wandb_artifact_version"] == "v0"
+    assert metadata["wandb_artifact_type"] == "dataset" and "latest" in metadata["wandb_artifact_aliases"]
+    assert metadata["wandb_artifact_size"] == store.resolve(ids("wine.red")).size
+    assert metadata["wandb_artifact_versions"]["red"]["wandb_artifact_version"] == "v0"
+
+
 def test_hourly_partition_keys_are_sanitised(resources, store):
     @dg.asset(partitions_def=hourly)
     def readings(context: dg.AssetExecutionContext) -> str:
@@ -87,6 +102,10 @@ def test_single_run_backfill_writes_one_version_per_partition(resources, store):
     assert result.success
     for key in ("2024-01-01", "2024-01-02", "2024-01-03"):
         assert store.resolve(ids(f"daily_counts.{key}")).version == 0
+    [event] = [e for e in result.get_asset_materialization_events() if e.partition == "2024-01-02"]
+    metadata = {key: value.value for key, value in event.materialization.metadata.items()}
+    assert "wandb_artifact_name" not in metadata  # several partitions: each one's under its key
+    assert metadata["wandb_artifact_versions"]["2024-01-02"]["wandb_artifact_name"] == "daily_counts.2024-01-02"
 
 
 def test_several_partitions_need_a_dict_per_partition(resources):

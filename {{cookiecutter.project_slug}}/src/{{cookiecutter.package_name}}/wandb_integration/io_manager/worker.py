@@ -66,9 +66,10 @@ class ArtifactIO(dg.IOManager):
             self._add_output_metadata(context, self.output_metadata(versions[None]))
         else:
             per_partition = {key: self.output_metadata_json(version) for key, version in versions.items()}
-            self._add_output_metadata(
-                context, {VERSIONS_KEY: dg.MetadataValue.json(per_partition), **self.run_metadata()}
-            )
+            # One partition per run (the usual case) also gets the keys an unpartitioned output has, as
+            # dagster-wandb writes them: sensors and dashboards read them there.
+            shared = self.output_metadata(versions[keys[0]]) if len(keys) == 1 else self.run_metadata()
+            self._add_output_metadata(context, {**shared, VERSIONS_KEY: dg.MetadataValue.json(per_partition)})
 
     @staticmethod
     def _partition_keys(context: dg.OutputContext) -> list[str | None]:
