@@ -200,3 +200,41 @@ def test_a_star_get_that_a_partition_lacks_names_its_origin_and_get_none_reads_t
         "red",
         "white",
     ]
+
+
+def failure_of(assets, resources, **kwargs) -> str:
+    result = dg.materialize(assets, resources=resources, raise_on_error=False, **kwargs)
+    assert not result.success
+    [failure] = result.get_step_failure_events()
+    return str(failure.step_failure_data.error)
+
+
+def test_partitions_settings_on_an_input_that_reads_no_partitions_are_an_error_not_ignored(resources):
+    @dg.asset
+    def plain() -> str:
+        return "whole"
+
+    @dg.asset(ins={"plain": dg.AssetIn(metadata={"wandb_artifact_configuration": {"partitions": {"*": {"get": "x"}}}})})
+    def reader(plain) -> None:
+        raise AssertionError("read with its partitions settings ignored")
+
+    dg.materialize([plain], resources=resources)
+    message = failure_of([plain, reader], resources, selection=[reader])
+    assert "'partitions' is set" in message and "reads no partitions" in message
+
+
+def test_a_misspelled_partition_key_in_the_input_settings_is_an_error_naming_it(resources):
+    @dg.asset(partitions_def=static)
+    def wine(context: dg.AssetExecutionContext) -> str:
+        return f"{context.partition_key} wine"
+
+    settings = {"wandb_artifact_configuration": {"partitions": {"redd": {"version": "v0"}}}}
+
+    @dg.asset(ins={"wine": dg.AssetIn(metadata=settings)})
+    def cellar(wine: dict) -> None:
+        raise AssertionError("read with a misspelled partition key ignored")
+
+    for key in static.get_partition_keys():
+        dg.materialize([wine], partition_key=key, resources=resources)
+    message = failure_of([wine, cellar], resources, selection=[cellar])
+    assert "partitions['redd']" in message and "not a partition of wine" in message and "red" in message

@@ -214,6 +214,7 @@ class ArtifactIO(dg.IOManager):
         where = describe(context)
         config = parse_read_config(raw_configuration(context.definition_metadata, where), where)
         if context.has_asset_partitions:
+            _check_partition_keys(context, config, where)
             # Always a dict, even when a partition mapping selects a single upstream partition.
             return {
                 key: self._read(context, config, config.for_partition(key), key, where)
@@ -221,6 +222,12 @@ class ArtifactIO(dg.IOManager):
             }
         # An op input in a partitioned job reads what the op upstream wrote for this run's partition.
         op_partition = context.partition_key if not context.has_asset_key and context.has_partition_key else None
+        if config.partitions and op_partition is None:
+            raise WandbConfigurationError(
+                f"{where}: 'partitions' is set in its wandb_artifact_configuration, but this input reads no "
+                "partitions (its upstream is not partitioned); remove 'partitions', or move its settings to the "
+                "top level of the configuration."
+            )
         return self._read(context, config, config.spec, op_partition, where)
 
     def _read(
@@ -322,3 +329,23 @@ class ArtifactIO(dg.IOManager):
 
     def close(self, failed: Callable[[], bool] = lambda: False) -> None:
         self.store.close(failed)
+
+
+def _check_partition_keys(context: dg.InputContext, config: ReadConfig, where: str) -> None:
+    """Every key configured under ``partitions`` (but ``"*"``) must be a partition of the upstream: a typo
+    would otherwise be ignored without a word."""
+    partitions_def = context.asset_partitions_def
+    for key in config.partitions:
+        if key == "*":
+            continue
+        try:
+            known = partitions_def.has_partition_key(key)
+        except Exception:
+            continue
+        if not known:
+            keys = list(context.asset_partition_keys)
+            raise WandbConfigurationError(
+                f"{where}: partitions[{key!r}] in its wandb_artifact_configuration is not a partition of "
+                f"{context.asset_key.to_user_string()} (this run reads {', '.join(keys[:5])}"
+                f"{', …' if len(keys) > 5 else ''}); correct the key, or use '*' for every partition."
+            )
