@@ -8,6 +8,7 @@ turns the raw dict into frozen values the IO manager uses; every problem raises
 
 from __future__ import annotations
 
+import difflib
 import pickle
 import re
 import warnings
@@ -126,10 +127,24 @@ def raw_configuration(metadata: Mapping[str, Any] | None, where: str) -> dict[st
         )
         raw = metadata[LEGACY_CONFIG_KEY]
     else:
+        if CONFIG_KEY not in metadata:
+            _refuse_near_misses(metadata, where)
         raw = metadata.get(CONFIG_KEY, {})
     if not isinstance(raw, Mapping):
         raise WandbConfigurationError(f"{where}: {CONFIG_KEY} must be a dict, got {type(raw).__name__} {raw!r}.")
     return dict(raw)
+
+
+def _refuse_near_misses(metadata: Mapping[str, Any], where: str) -> None:
+    """A misspelled configuration key would be ignored: the artifact written with the defaults (type
+    ``artifact``, no aliases), found out only when the spelling is fixed and the type then clashes."""
+    keys = [key for key in metadata if isinstance(key, str) and key.startswith("wandb")]
+    near = difflib.get_close_matches(CONFIG_KEY, keys, n=1, cutoff=0.85) if keys else []
+    if near:
+        raise WandbConfigurationError(
+            f"{where}: metadata key {near[0]!r} is not one the W&B IO manager reads; did you mean {CONFIG_KEY!r}? "
+            "Rename it (as written, its settings would be ignored)."
+        )
 
 
 def _reject_unknown(raw: Mapping[str, Any], allowed: frozenset[str], where: str, role: str) -> None:

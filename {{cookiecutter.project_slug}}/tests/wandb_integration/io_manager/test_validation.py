@@ -5,6 +5,7 @@ import dagster as dg
 import pytest
 
 from tests._package import definitions, integration
+from tests.conftest import ENTITY, PROJECT
 
 Config = integration.WandbConfigurationError
 
@@ -28,6 +29,31 @@ def test_a_misspelled_read_key_names_the_declaring_asset_the_input_the_key_and_t
     message = str(info.value)
     for fragment in ("input 'model' of asset 'evaluation'", "reading asset 'upstream'", "'alais'", "alias, get"):
         assert fragment in message, message
+
+
+@pytest.mark.parametrize(
+    "key", ["wandb_artifact_configuraton", "wandb_artifacts_configuration", "wandb_artifact_config"]
+)
+def test_a_misspelled_configuration_key_is_caught_at_load_and_at_run_time_not_ignored(key, resources, store):
+    @dg.asset(metadata={key: {"type": "dataset", "aliases": ["best"]}})
+    def table() -> int:
+        return 1
+
+    with pytest.raises(Config, match=rf"{key!r} is not one the W&B IO manager reads.*'wandb_artifact_configuration'"):
+        check(table)
+    result = dg.materialize([table], resources=resources, raise_on_error=False)
+    assert not result.success and "wandb_artifact_configuration" in str(
+        result.get_step_failure_events()[0].step_failure_data.error
+    )
+    assert store.list_artifacts(ENTITY, PROJECT) == []  # nothing written with the settings ignored
+
+
+def test_other_metadata_keys_are_left_alone():
+    @dg.asset(metadata={"wandb_note": "kept", "owner": "me", "wandb_artifact_configuration": {"type": "dataset"}})
+    def table() -> int:
+        return 1
+
+    check(table)
 
 
 def test_outputs_of_assets_multi_assets_and_ops_are_checked_too():

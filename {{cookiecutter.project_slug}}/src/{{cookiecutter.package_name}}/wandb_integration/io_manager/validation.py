@@ -16,7 +16,6 @@ import dagster as dg
 
 from ..artifact_configuration import (
     CONFIG_KEY,
-    LEGACY_CONFIG_KEY,
     parse_read_config,
     parse_write_config,
     raw_configuration,
@@ -72,7 +71,8 @@ def _configurations(defs: dg.Definitions) -> Iterator[tuple[str, Mapping[str, An
 
 
 def _configured(metadata: Mapping[str, Any] | None) -> bool:
-    return bool(metadata) and (CONFIG_KEY in metadata or LEGACY_CONFIG_KEY in metadata)
+    """Metadata with a configuration, or a key that may be a misspelled one (``raw_configuration`` tells)."""
+    return bool(metadata) and any(isinstance(key, str) and key.startswith("wandb") for key in metadata)
 
 
 def _owner(assets_def: dg.AssetsDefinition) -> str:

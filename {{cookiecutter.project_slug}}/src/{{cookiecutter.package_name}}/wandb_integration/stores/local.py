@@ -166,7 +166,8 @@ class LocalArtifactStore(ArtifactStore):
             if catalog.type not in (None, record["type"]):
                 raise WandbConfigurationError(
                     f"artifact '{artifact}' has type {catalog.type!r}; a version of type {record['type']!r} "
-                    "cannot be added. Use another artifact name or the same type."
+                    "cannot be added. Use another artifact name or the same type; if its versions so far were a "
+                    f"mistake, delete the folder {name_dir} (the local store never deletes versions itself)."
                 )
             latest = catalog.latest
             if (
