@@ -1,5 +1,6 @@
 """The artifacts IO manager end to end through Dagster, offline: what each output becomes, what reads return."""
 
+import os
 import pickle
 
 import dagster as dg
@@ -147,6 +148,20 @@ def test_serialization_modules_with_parameters(resources, store, module, paramet
     )
     assert metadata["source_pickle_protocol_used"] == parameters.get("protocol", 5)
     assert (f"source_{module}_version_used" in metadata) == (module != "pickle")
+
+
+def test_a_wandb_object_output_leaves_nothing_in_wandbs_own_data_folder(resources, tmp_path, monkeypatch):
+    data_dir = tmp_path / "wandb-data"  # outside base_dir: wandb stages added files here by default
+    monkeypatch.setenv("WANDB_DATA_DIR", str(data_dir))
+
+    @dg.asset
+    def scores():
+        return wandb.Table(columns=["label"], data=[["a"]])
+
+    for _ in range(2):
+        materialize([scores], resources)
+    assert [p for p in data_dir.rglob("*") if not p.is_dir()] == []
+    assert os.environ["WANDB_DATA_DIR"] == str(data_dir)  # put back after each output
 
 
 def test_wandb_table_output_is_read_back_with_get_and_plainly(resources, store):

@@ -37,7 +37,8 @@ def fill_payload(
         draft.metadata.update(value.metadata or {})
         artifact = value
     elif wandb_objects.is_wandb_object(value):
-        artifact = wandb_objects.wrap_object(value, draft.id.name, draft.type)
+        wandb_objects.stage_object(value, staging, draft, where)
+        return
     else:
         fmt, reason = formats.choose_format(value, config.serialization_module)
         if reason:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +32,30 @@ def is_wandb_object(obj: Any) -> bool:
     return data_types is not None and isinstance(obj, data_types.WBValue)
 
 
-def wrap_object(obj: Any, name: str, artifact_type: str) -> Any:
-    """A new ``wandb.Artifact`` holding ``obj`` under its class name (read back with ``get: "Table"``)."""
+def stage_object(obj: Any, staging_dir: Path, draft: Any, where: str) -> None:
+    """``obj`` in a new ``wandb.Artifact`` under its class name (read back with ``get: "Table"``), staged
+    onto ``draft``. wandb writes the object's files into its staging folder, keeping two copies of some for
+    good; pointed at a scratch folder of this process inside the store, they go when it is removed."""
     import wandb
 
-    artifact = wandb.Artifact(name, artifact_type)
-    artifact.add(obj, type(obj).__name__)
-    return artifact
+    with tempfile.TemporaryDirectory(dir=staging_dir.parent.parent) as data_dir, _wandb_data_dir(data_dir):
+        artifact = wandb.Artifact(draft.id.name, draft.type)
+        artifact.add(obj, type(obj).__name__)
+        stage_artifact(artifact, staging_dir, draft, where)
+
+
+@contextmanager
+def _wandb_data_dir(folder: str) -> Iterator[None]:
+    """wandb reads ``WANDB_DATA_DIR`` whenever it stages a file; a step runs in one thread."""
+    before = os.environ.get("WANDB_DATA_DIR")
+    os.environ["WANDB_DATA_DIR"] = folder
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("WANDB_DATA_DIR", None)
+        else:
+            os.environ["WANDB_DATA_DIR"] = before
 
 
 def stage_artifact(artifact: Any, staging_dir: Path, draft: Any, where: str) -> None:
