@@ -14,8 +14,7 @@ Classic (the W&B guide's wiring, unchanged but for the import)::
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import dagster as dg
 from pydantic import Field, model_validator
@@ -64,6 +63,7 @@ def build_worker(
     run_tags: list[str],
     cache_duration_in_minutes: int,
     unpickle_from_other_projects: bool,
+    kind: type[ArtifactIO] = ArtifactIO,
 ) -> ArtifactIO:
     check_options(run_id, wandb_run_id, cache_duration_in_minutes)
     dagster_run_id = context.run.run_id if context.run is not None else "no-run"
@@ -78,7 +78,21 @@ def build_worker(
     check_not_linked([settings.integration_dir, settings.store_dir], "base_dir")
     log_mode(context, settings)
     store = open_store(settings, options, cache_duration_in_minutes)
-    return ArtifactIO(settings=settings, store=store, options=options)
+    return kind(settings=settings, store=store, options=options)
+
+
+class ClosingArtifactIO(ArtifactIO, contextlib.ContextDecorator):
+    """What the classic factory returns: the IO manager itself, as dagster-wandb's factory does (its tests,
+    and users' copies of them, call ``handle_output`` on it directly), and a context manager, which Dagster
+    enters and leaves around the step, closing it."""
+
+    failed: Callable[[], bool] = staticmethod(lambda: False)
+
+    def __enter__(self) -> ClosingArtifactIO:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close(failed=self.failed)
 
 
 def log_mode(context: dg.InitResourceContext, settings: WandbSettings) -> None:
@@ -171,7 +185,7 @@ class WandbArtifactsIOManager(dg.ConfigurableIOManagerFactory):
     },
     description="W&B Artifacts IO manager (classic style); reads entity and project from `wandb_config`.",
 )
-def wandb_artifacts_io_manager(context: dg.InitResourceContext) -> Iterator[Any]:
+def wandb_artifacts_io_manager(context: dg.InitResourceContext) -> ClosingArtifactIO:
     config = context.resource_config
     values = context.resources.wandb_config
     settings = context.resources.wandb_resource.settings(
@@ -190,8 +204,7 @@ def wandb_artifacts_io_manager(context: dg.InitResourceContext) -> Iterator[Any]
         run_tags=config["run_tags"],
         cache_duration_in_minutes=config["cache_duration_in_minutes"],
         unpickle_from_other_projects=config["unpickle_from_other_projects"],
+        kind=ClosingArtifactIO,
     )
-    try:
-        yield worker
-    finally:
-        worker.close(failed=lambda: step_failed(context))
+    worker.failed = lambda: step_failed(context)
+    return worker
