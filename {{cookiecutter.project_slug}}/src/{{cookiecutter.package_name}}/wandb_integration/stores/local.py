@@ -71,6 +71,8 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from ..errors import (
     ArtifactIntegrityError,
@@ -303,11 +305,27 @@ class LocalArtifactStore(ArtifactStore):
             shown = ", ".join(names[:30]) + (f", … ({len(names)} in all)" if len(names) > 30 else "")
             raise ArtifactNotFoundError(f"{where} has no entry {entry_path!r}; entries: {shown or '(none)'}.")
         if entry.ref is not None:
+            return self._referenced_file(entry, where)
+        path = self.version_dir(version) / FILES / entry_path
+        with storage_errors(where, path, action="read"):
+            return self._verifier.check(path, entry, where)
+
+    def _referenced_file(self, entry: ManifestEntry, where: str) -> Path:
+        """The file a ``file://`` reference names, checked against the digest it was logged with (as wandb's
+        download does; one logged with ``checksum=False`` has its URL as digest, so nothing to check)."""
+        if not entry.ref.startswith("file://"):
             raise ArtifactNotFoundError(
-                f"entry {entry_path!r} of {where} is a reference to {entry.ref}; its bytes are not stored "
+                f"entry {entry.path!r} of {where} is a reference to {entry.ref}; its bytes are not stored "
                 "locally. Read it from the reference."
             )
-        path = self.version_dir(version) / FILES / entry_path
+        path = Path(url2pathname(urlparse(entry.ref).path))
+        if not path.is_file():
+            raise ArtifactNotFoundError(
+                f"entry {entry.path!r} of {where} refers to {path}, which is not a file on this machine now; "
+                "put it back there, or read the artifact where it was logged."
+            )
+        if entry.digest == entry.ref:
+            return path
         with storage_errors(where, path, action="read"):
             return self._verifier.check(path, entry, where)
 

@@ -165,6 +165,11 @@ class LocalArtifact(wandb.Artifact):
         """The verified stored file of entry ``path`` (the store's own: read it, never change or move it)."""
         return self._store.local_path(self._stored, path)
 
+    def _local_entries(self) -> list[str]:
+        """Entries whose bytes are on this machine: stored files, and ``file://`` references (as wandb's
+        download copies those too)."""
+        return [p for p, e in self._stored.entries.items() if e.ref is None or e.ref.startswith("file://")]
+
     def checkout(self, path: str) -> Path:
         """A verified copy of entry ``path`` that the caller owns."""
         return self._store.checkout(self._stored, path)
@@ -192,7 +197,7 @@ class LocalArtifact(wandb.Artifact):
     def download(self, root: str | None = None, *args: Any, **kwargs: Any) -> str:
         """Without ``root``: the store's checkout folder of this version (verified copies the caller owns,
         as wandb's ``./artifacts/<name>:<version>``; see ``checkout.py``); with it, copies there."""
-        stored = [path for path, entry in self._stored.entries.items() if entry.ref is None]
+        stored = self._local_entries()
         if root is None:
             folder = self._store.checkouts.folder(self._stored)
             handed = [self.checkout(path) for path in stored]
@@ -205,7 +210,7 @@ class LocalArtifact(wandb.Artifact):
         return str(root)
 
     def file(self, root: str | None = None) -> str:
-        stored = [path for path, entry in self._stored.entries.items() if entry.ref is None]
+        stored = self._local_entries()
         if len(stored) != 1:
             raise ArtifactNotFoundError(
                 f"artifact {self.qualified_name} holds {len(stored)} stored files; file() needs exactly one "

@@ -1,0 +1,64 @@
+"""``file://`` references read offline as wandb reads them: ``get_path`` and ``download()`` give a copy of the
+referenced file, checked against the digest it was logged with; a file that changed or is gone since is an
+error naming it, never other bytes."""
+
+import os
+
+import dagster as dg
+import pytest
+import wandb
+
+from tests._package import integration
+
+
+@pytest.fixture
+def referenced(tmp_path):
+    path = tmp_path / "outside" / "labels.csv"
+    path.parent.mkdir()
+    path.write_text("a,b\n1,2\n")
+    return path
+
+
+def assets(referenced, read_metadata):
+    @dg.asset
+    def handmade() -> wandb.Artifact:
+        artifact = wandb.Artifact("handmade", "dataset")
+        artifact.add_reference(referenced.as_uri(), name="labels.csv")
+        return artifact
+
+    @dg.asset(ins={"handmade": dg.AssetIn(metadata={"wandb_artifact_configuration": read_metadata})})
+    def reader(handmade) -> object:
+        if isinstance(handmade, str):
+            with open(handmade) as handle:
+                return handle.read()
+        folder = handmade.download()
+        return sorted(os.listdir(folder))
+
+    return handmade, reader
+
+
+def test_get_path_of_a_file_reference_gives_a_copy_of_its_bytes(resources, referenced):
+    handmade, reader = assets(referenced, {"get_path": "labels.csv"})
+    result = dg.materialize([handmade, reader], resources=resources)
+    assert result.output_for_node("reader") == "a,b\n1,2\n"
+    assert referenced.read_text() == "a,b\n1,2\n"  # the user's file is untouched
+
+
+def test_download_of_an_artifact_includes_its_file_references(resources, referenced):
+    handmade, reader = assets(referenced, {})
+    assert dg.materialize([handmade, reader], resources=resources).output_for_node("reader") == ["labels.csv"]
+
+
+@pytest.mark.parametrize("change", ["edited", "deleted"])
+def test_a_referenced_file_changed_or_gone_since_it_was_logged_is_an_error_naming_it(resources, referenced, change):
+    handmade, reader = assets(referenced, {"get_path": "labels.csv"})
+    dg.materialize([handmade], resources=resources)
+    if change == "edited":
+        referenced.write_text("a,b\n9,9\n")
+    else:
+        referenced.unlink()
+    result = dg.materialize([handmade, reader], selection=[reader], resources=resources, raise_on_error=False)
+    assert not result.success
+    message = str(result.get_step_failure_events()[0].step_failure_data.error)
+    expected = integration.ArtifactIntegrityError if change == "edited" else integration.ArtifactNotFoundError
+    assert expected.__name__ in message and str(referenced) in message
