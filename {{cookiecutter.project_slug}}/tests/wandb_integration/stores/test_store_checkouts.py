@@ -9,15 +9,17 @@ import multiprocessing
 import os
 import shutil
 import signal
+import time
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 
-from tests._package import PACKAGE_NAME, integration, local_store
+from tests._package import PACKAGE_NAME, integration, local_store, store_base
 from tests.wandb_integration.stores.test_store_guarantees import DATA, ArtifactDraft, name_dir, read, write
 
 checkout = import_module(f"{PACKAGE_NAME}.wandb_integration.stores.checkout")
+OTHER_CHECKOUT = store_base.ArtifactId("team", "proj", "other")
 Integrity, Storage = integration.ArtifactIntegrityError, integration.ArtifactStorageError
 
 
@@ -252,3 +254,44 @@ def test_a_journal_line_whose_version_is_not_a_number_is_ignored_as_torn(root):
     with pytest.raises(integration.ArtifactNotFoundError, match="no alias 'prod'"):
         local_store.LocalArtifactStore(root).resolve(DATA, alias="prod")
     assert read(root) == b"one"
+
+
+def test_copies_unused_for_the_cache_duration_are_removed_when_a_step_ends_and_the_versions_survive(root, base_dir):
+    import dagster as dg
+
+    write(root, b"zero")
+    write(root, b"one", artifact=OTHER_CHECKOUT)
+    store = local_store.LocalArtifactStore(root)
+    old = store.checkout(store.resolve(DATA), "a.txt").parent
+    recent = store.checkout(store.resolve(OTHER_CHECKOUT), "a.txt").parent
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    resource = integration.WandbResource(entity="team", project="proj", mode="offline", base_dir=str(base_dir))
+    manager = integration.WandbArtifactsIOManager(wandb_resource=resource, cache_duration_in_minutes=60)
+
+    @dg.asset
+    def anything() -> int:
+        return 1
+
+    assert dg.materialize([anything], resources={"io_manager": manager}).success
+    assert not old.exists() and recent.exists()  # unused for two days: gone; just used: kept
+    assert read(root) == b"zero" and read(root, artifact=OTHER_CHECKOUT) == b"one"  # the versions are intact
+    again = local_store.LocalArtifactStore(root).checkout(local_store.LocalArtifactStore(root).resolve(DATA), "a.txt")
+    assert again.read_bytes() == b"zero"  # made afresh on the next read
+
+
+def test_a_copy_used_within_the_hour_is_kept_even_with_caching_off(root, base_dir):
+    import dagster as dg
+
+    write(root, b"zero")
+    store = local_store.LocalArtifactStore(root)
+    handed = store.checkout(store.resolve(DATA), "a.txt")
+    resource = integration.WandbResource(entity="team", project="proj", mode="offline", base_dir=str(base_dir))
+    manager = integration.WandbArtifactsIOManager(wandb_resource=resource, cache_duration_in_minutes=0)
+
+    @dg.asset
+    def anything() -> int:
+        return 1
+
+    assert dg.materialize([anything], resources={"io_manager": manager}).success
+    assert handed.read_bytes() == b"zero"  # another process may still be reading it

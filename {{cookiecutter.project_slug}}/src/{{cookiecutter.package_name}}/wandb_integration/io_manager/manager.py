@@ -36,7 +36,7 @@ _FIELD_DESCRIPTIONS = {
     "base_dir": "Folder for the local store and cache; default: the resource's base_dir, the Dagster "
     "instance storage directory, else $DAGSTER_HOME.",
     "cache_duration_in_minutes": "Keep downloaded artifacts this long after their last use; 0 disables "
-    "the cache. Default 30 days.",
+    "the cache. Offline, the copies get_path and download() hand out (kept at least an hour). Default 30 days.",
     "unpickle_from_other_projects": "Allow unpickling artifacts from another W&B entity or project "
     "(loading a pickle can run code). Default false.",
 }

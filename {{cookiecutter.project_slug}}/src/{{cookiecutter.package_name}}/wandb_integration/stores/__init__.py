@@ -18,7 +18,8 @@ def open_store(settings: WandbSettings, options: RunOptions, cache_duration_in_m
     if settings.mode == "offline":
         from .local import LocalArtifactStore
 
-        return LocalArtifactStore(settings.store_dir)
+        # Copies handed to user code expire like the online cache's downloads.
+        return LocalArtifactStore(settings.store_dir, checkout_minutes=cache_duration_in_minutes)
     from .online import WandbArtifactStore
 
     return WandbArtifactStore(settings, options, cache_duration_in_minutes)

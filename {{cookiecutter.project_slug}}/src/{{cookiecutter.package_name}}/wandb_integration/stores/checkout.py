@@ -14,6 +14,11 @@ A stored file is the version itself: moving, deleting or editing it would destro
 - in a store this process cannot change (a read-only mount, no write permission) the stored file itself:
   nothing can move or edit it through that path either.
 
+Under the IO manager, a version's copies are removed once no process has used them for
+``cache_duration_in_minutes`` (but never within an hour of their last use, since another process may still
+be reading them; at most one pass an hour, when a step ends): like the online cache, they are copies the
+store can make again.
+
 A checkout is assembled in a scratch folder of its own process (``.checkouts/.partial``, swept once the
 process is gone) and renamed into place, so the checkout folders never hold half a file, and it is never
 written through a link planted there.
@@ -21,12 +26,14 @@ written through a link planted there.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ArtifactIntegrityError, ArtifactStorageError
-from .files import hash_file, storage_errors
+from .files import hash_file, remove_tree, storage_errors
 from .scratch import ProcessScratch, ScratchArea
 from .verification import Verifier
 
@@ -37,11 +44,19 @@ CHECKOUTS = ".checkouts"
 COPY_LIMIT = 64 * 2**20  # bytes; copying more per read would cost seconds and disk space per checkout
 
 
+# Another process may still read a copy it was handed: none is removed sooner after its last use.
+_LEAST_UNUSED_MINUTES = 60
+_EXPIRY_MARK = ".expired"  # touched by each expiry pass: passes run at most once per _LEAST_UNUSED_MINUTES
+
+
 class Checkouts:
-    def __init__(self, root: Path, verifier: Verifier) -> None:
+    def __init__(self, root: Path, verifier: Verifier, unused_minutes: float | None = None) -> None:
         self.root = root
         self._verifier = verifier
         self._scratch = ProcessScratch(ScratchArea(root / ".partial"))
+        # Version folders of copies unused this long are removed when the store closes (None: kept).
+        self.unused_minutes = unused_minutes
+        self._used: set[Path] = set()
 
     def folder(self, version: ArtifactVersion) -> Path:
         return self.root / str(version.id) / version.version_tag
@@ -51,6 +66,7 @@ class Checkouts:
         where = f"entry {entry.path!r} of artifact '{version.id}:{version.version_tag}'"
         target = self.folder(version) / entry.path
         self._check_inside(target, where)
+        self._used.add(self.folder(version))
         if target.is_file() and not target.is_symlink():
             if os.path.samefile(target, source):
                 return target  # the hard link of a large file, verified with its source
@@ -78,8 +94,29 @@ class Checkouts:
         return target
 
     def close(self) -> None:
-        """Let go of this process's scratch folder (a later checkout makes a new one)."""
+        """Record when this process last used its copies, remove those no one used within the window (at
+        most one pass an hour), and let go of this process's scratch folder."""
+        now = time.time()
+        for folder in self._used:
+            with contextlib.suppress(OSError):
+                os.utime(folder, (now, now))
+        self._used.clear()
+        if self.unused_minutes is not None:
+            with contextlib.suppress(OSError):  # best effort: a copy kept too long costs only disk
+                self._expire(now)
         self._scratch.close()
+
+    def _expire(self, now: float) -> None:
+        mark = self.root / _EXPIRY_MARK
+        if not self.root.is_dir() or (mark.exists() and mark.stat().st_mtime > now - 60 * _LEAST_UNUSED_MINUTES):
+            return
+        mark.touch()
+        cutoff = now - 60 * max(self.unused_minutes, _LEAST_UNUSED_MINUTES)
+        for folder in self.root.glob("*/*/*/v*"):  # <entity>/<project>/<name>/v<N>
+            if folder.relative_to(self.root).parts[0].startswith("."):
+                continue  # the scratch folder, not an artifact's
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
+                remove_tree(folder)
 
     def _fill(self, source: Path, partial: Path, entry: ManifestEntry, where: str) -> None:
         if entry.size > COPY_LIMIT:

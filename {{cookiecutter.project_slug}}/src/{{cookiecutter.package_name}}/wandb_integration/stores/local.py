@@ -100,13 +100,15 @@ log = logging.getLogger(__name__)
 class LocalArtifactStore(ArtifactStore):
     """Versions, aliases and files of artifacts under ``root``; see the module docstring for the layout."""
 
-    def __init__(self, root: str | os.PathLike[str], *, lock_timeout: float = 600.0) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], *, lock_timeout: float = 600.0, checkout_minutes: float | None = None
+    ) -> None:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         self._staging = Staging(self.root / STAGING)
         self._manifests: dict[Path, dict[str, Any]] = {}  # committed manifests never change
         self._verifier = Verifier()
-        self.checkouts = Checkouts(self.root / CHECKOUTS, self._verifier)
+        self.checkouts = Checkouts(self.root / CHECKOUTS, self._verifier, checkout_minutes)
 
     # ------------------------------------------------------------------ writing
     def staging_dir(self) -> AbstractContextManager[Path]:
