@@ -46,6 +46,12 @@ class Env:
         return self.worker.load_input(dg.build_input_context(definition_metadata=metadata, **context))
 
 
+def _table():
+    import wandb
+
+    return wandb.Table(columns=["a"], data=[[1]])
+
+
 @pytest.fixture
 def env(base_dir, tmp_path):
     settings = settings_module.WandbSettings.build(entity=ENTITY, project=PROJECT, mode="offline", base_dir=base_dir)
@@ -226,7 +232,13 @@ CASES = [
         "missing W&B object for get",
         lambda e: e.read({"get": "Table"}),
         NotFound,
-        ["'Table'", "output.pickle"],
+        ["'Table'", "objects: (none)", "output.pickle"],
+    ),
+    (
+        "misspelled W&B object for get",
+        lambda e: (e.write(_table(), asset="scores"), e.read({"get": "Tabel"}, asset="scores")),
+        NotFound,
+        ["'Tabel'", "objects: Table;", "Table.table.json"],
     ),
     # Resource and IO manager configuration
     (

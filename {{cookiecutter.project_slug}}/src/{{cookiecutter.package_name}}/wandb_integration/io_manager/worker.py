@@ -250,9 +250,11 @@ class ArtifactIO(dg.IOManager):
                     if "get" in config.from_defaults(partition_key)
                     else ""
                 )
+                entries = sorted(version.entries)
+                objects = sorted({p.rsplit(".", 2)[0] for p in entries if p.endswith(".json") and p.count(".") >= 2})
                 raise ArtifactNotFoundError(
                     f"{where}: {version.id}:{version.version_tag} has no W&B object named {spec.get!r}{inherited}; "
-                    f"entries: {', '.join(sorted(version.entries)) or '(none)'}."
+                    f"objects: {', '.join(objects) or '(none)'}; entries: {', '.join(entries) or '(none)'}."
                 )
             return found
         if spec.get_path is not None:

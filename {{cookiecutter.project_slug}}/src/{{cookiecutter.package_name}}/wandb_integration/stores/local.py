@@ -434,6 +434,6 @@ class LocalArtifactStore(ArtifactStore):
 
 def _numbers(catalog: Catalog) -> str:
     numbers = sorted(catalog.versions)
-    if numbers == list(range(len(numbers))):
+    if len(numbers) > 1 and numbers == list(range(len(numbers))):
         return f"v0 to v{numbers[-1]}"
     return ", ".join(f"v{n}" for n in numbers)

@@ -171,7 +171,8 @@ class WandbArtifactStore(ArtifactStore):
             if is_not_found(exc):
                 return f"No artifact named {artifact_id.name!r} exists in {artifact_id.entity}/{artifact_id.project}."
             return f"(Listing its versions failed too: {exc}.)"
-        return f"Versions: v0 to {latest.version}; aliases: {', '.join(aliases) or '(none)'}."
+        versions = "v0" if latest.version == "v0" else f"v0 to {latest.version}"
+        return f"Versions: {versions}; aliases: {', '.join(aliases) or '(none)'}."
 
     def api(self) -> Any:
         """A ``wandb.Api`` with this store's key and host (no ``~/.netrc``, no global login)."""
