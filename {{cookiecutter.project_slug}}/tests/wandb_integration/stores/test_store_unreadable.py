@@ -107,6 +107,7 @@ def as_unprivileged(root, code: str) -> str:
     return completed.stdout.strip()
 
 
+@pytest.mark.slow  # starts processes of its own
 @pytest.mark.skipif(not UNPRIVILEGED, reason="file modes do not bind: root without setpriv to drop capabilities")
 @pytest.mark.parametrize("target", ["versions/v0/manifest.json", "versions/v0", "versions/v0/files"])
 def test_a_part_of_a_version_nobody_may_read_is_a_storage_error_naming_it(root, target):
@@ -132,6 +133,7 @@ def test_a_part_of_a_version_nobody_may_read_is_a_storage_error_naming_it(root, 
     assert read(root, version=0) == b"zero"
 
 
+@pytest.mark.slow  # starts a process of its own
 @pytest.mark.skipif(not UNPRIVILEGED, reason="file modes do not bind: root without setpriv to drop capabilities")
 def test_repair_of_a_store_nobody_may_read_exits_2_with_a_message_not_a_traceback(root, base_dir):
     write(root, b"zero")
