@@ -46,6 +46,22 @@ CHANGED_BY_PARQUET = {  # what plain to_parquet converts, drops, or cannot write
     "labels 0 and '0'": lambda: pd.DataFrame([[1, 2]], columns=[0, "0"]),
     "an index named 0": lambda: pd.DataFrame({"a": [1]}, index=pd.Index([5], name=0)),
     "dates in an object column": lambda: objects(dt.date(2020, 1, 1), None),
+    "rows but no columns": lambda: pd.DataFrame(index=range(3)),
+    "NaN as a value of a nullable float": lambda: pd.DataFrame(
+        {"c": pd.arrays.FloatingArray(np.array([np.nan, 1.0]), np.array([False, False]))}  # NaN, not masked
+    ),
+    "python-backed strings": lambda: pd.DataFrame({"c": pd.array(["a", None], dtype="string[python]")}),
+    "categories of object strings": lambda: pd.DataFrame(
+        {"c": pd.Categorical(["a"], categories=pd.Index(["a", "b"], dtype=object))}
+    ),
+    "numpy str_ values in an object column": lambda: objects(np.str_("a"), "b"),
+    "object labels": lambda: pd.DataFrame([[1]], columns=pd.Index(["a"], dtype=object)),
+    "a MultiIndex level of mixed types past the first rows": lambda: pd.DataFrame(
+        {"v": range(150)},
+        index=pd.MultiIndex.from_arrays([[f"s{i}" for i in range(120)] + list(range(30)), range(150)]),
+    ),
+    "a sparse column": lambda: pd.DataFrame({"c": pd.arrays.SparseArray([0, 0, 1])}),
+    "no duplicate labels allowed": lambda: pd.DataFrame({"a": [1]}).set_flags(allows_duplicate_labels=False),
     "duplicate labels": lambda: pd.DataFrame([[1, 2]], columns=["a", "a"]),
     "complex numbers": lambda: pd.DataFrame({"c": np.array([1 + 2j])}),
 }
@@ -79,7 +95,6 @@ KEPT_BY_PARQUET = {
         columns=pd.MultiIndex.from_tuples([("x", "y"), ("x", "z")]),
     ),
     "no rows": lambda: pd.DataFrame({"a": pd.Series([], dtype="int64"), "b": pd.Series([], dtype=object)}),
-    "no columns": lambda: pd.DataFrame(index=[1, 2, 3]),
 }
 
 
@@ -122,7 +137,6 @@ EVERYDAY_COLUMNS = {  # each kind of column the quick check lets through without
     "str": pd.Series(["a", None, "é", ""]),
     "Int64": pd.array([1, None, 3, 4], dtype="Int64"),
     "UInt8": pd.array([1, None, 3, 255], dtype="UInt8"),
-    "Float32": pd.array([0.5, None, 1, 2], dtype="Float32"),
     "boolean": pd.array([True, None, False, True], dtype="boolean"),
     "datetime64[ns]": pd.Series(pd.to_datetime(["2024-01-01", None, "1970-01-01", "2262-01-01"])),
     "datetime64[us]": pd.Series(np.array(["2024-01-01", "NaT", "0001-01-01", "9999-01-01"], dtype="datetime64[us]")),

@@ -129,6 +129,19 @@ def problem(frame: Any) -> str | None:
             missing = values.isna()
             if missing.any() and not values[missing].map(lambda value: value is None).all():
                 return f"column {name!r} marks missing values with NaN, which Parquet brings back as None"
+            kinds = set(values[~missing].map(type))
+            if not kinds <= {str, bytes}:  # numpy.str_, subclasses of str: their values come back as str
+                return f"column {name!r} holds values of type {sorted(k.__name__ for k in kinds - {str, bytes})}"
+        elif dtype.name in ("Float32", "Float64") and _holds_nan(frame.iloc[:, position]):
+            return f"column {name!r} holds NaN values besides <NA>, which Parquet brings back as <NA>"
+    if frame.shape[1] == 0 and len(frame):
+        return "it has rows but no columns, which Parquet does not keep"
+    if not frame.flags.allows_duplicate_labels:
+        return "it does not allow duplicate labels (a flag Parquet does not keep)"
+    for what, labels in (("index", frame.index), ("column labels", frame.columns)):
+        levels = labels.levels if isinstance(labels, pandas.MultiIndex) else [labels]
+        if any(pandas.api.types.is_object_dtype(level.dtype) for level in levels):
+            return f"its {what} hold Python objects, which Parquet brings back converted"
     if getattr(frame.index, "freq", None) is not None:
         return f"its index has the frequency {frame.index.freqstr!r}, which Parquet does not keep"
     if _plainly_exact(frame, pandas):
@@ -152,25 +165,40 @@ def _plainly_exact(frame: Any, pandas: Any) -> bool:
     """A frame whose every part Parquet is known to give back as it was (checked against round trips in the
     tests): a range index, unique string labels, and columns of numbers, bools, strings, timestamps in ns,
     us or ms, nullable numbers, or categories of strings."""
-    columns, types = frame.columns, pandas.api.types
+    columns, types, numpy = frame.columns, pandas.api.types, import_module("numpy")
     if not isinstance(frame.index, pandas.RangeIndex) or not isinstance(frame.index.name, (str, type(None))):
         return False
     if isinstance(columns, pandas.MultiIndex) or not columns.is_unique or columns.name is not None:
         return False
     if not all(isinstance(label, str) for label in columns):
         return False
+    if not _default_strings(columns.dtype, pandas):
+        return False
     for dtype in frame.dtypes:
         if isinstance(dtype, pandas.CategoricalDtype):
-            exact = types.is_string_dtype(dtype.categories.dtype) and dtype.categories.inferred_type == "string"
+            exact = _default_strings(dtype.categories.dtype, pandas)
         elif isinstance(dtype, pandas.DatetimeTZDtype):
-            exact = dtype.unit in _EXACT_UNITS
+            exact = dtype.unit in _EXACT_UNITS and type(dtype.tz).__module__ in ("zoneinfo", "datetime")
         elif getattr(dtype, "kind", None) == "M":
             exact = types.is_datetime64_dtype(dtype) and dtype.name.removeprefix("datetime64[")[:-1] in _EXACT_UNITS
+        elif isinstance(dtype, pandas.StringDtype):
+            exact = dtype.storage == "pyarrow"  # python-backed strings come back pyarrow-backed
         else:
-            exact = dtype.name in _MASKED or isinstance(dtype, pandas.StringDtype) or dtype.kind in "iufb"
-        if not exact or dtype.name == "float16":
+            # numpy's own numbers and bools; not a sparse or other extension dtype of the same kind
+            exact = dtype.name in _MASKED or (isinstance(dtype, numpy.dtype) and dtype.kind in "iufb")
+        if not exact or dtype.name in ("float16", "Float32", "Float64"):
             return False
     return True
+
+
+def _holds_nan(values: Any) -> bool:
+    """Whether a nullable float column holds NaN as a value (not as <NA>, which comes back as it was)."""
+    return bool(import_module("numpy").isnan(values.to_numpy("float64", na_value=0.0)).any())
+
+
+def _default_strings(dtype: Any, pandas: Any) -> bool:
+    """pandas 3's own string dtype (``str``, pyarrow-backed): what Parquet gives text back as."""
+    return isinstance(dtype, pandas.StringDtype) and dtype.storage == "pyarrow" and dtype.na_value is not pandas.NA
 
 
 def _difference(sample: Any, back: Any) -> str | None:
