@@ -138,13 +138,24 @@ def raw_configuration(metadata: Mapping[str, Any] | None, where: str) -> dict[st
 def _refuse_near_misses(metadata: Mapping[str, Any], where: str) -> None:
     """A misspelled configuration key would be ignored: the artifact written with the defaults (type
     ``artifact``, no aliases), found out only when the spelling is fixed and the type then clashes."""
-    keys = [key for key in metadata if isinstance(key, str) and key.startswith("wandb")]
-    near = difflib.get_close_matches(CONFIG_KEY, keys, n=1, cutoff=0.85) if keys else []
+    # Spelled in another case or with spaces, or a few letters off; never a longer key of the user's own
+    # that starts with the real one (wandb_artifact_configuration_notes).
+    keys = [
+        key
+        for key in metadata
+        if isinstance(key, str) and _normal(key).startswith("wandb") and not _normal(key).startswith(f"{CONFIG_KEY}_")
+    ]
+    near = [key for key in keys if _normal(key) == CONFIG_KEY]
+    near = near or (difflib.get_close_matches(CONFIG_KEY, keys, n=1, cutoff=0.85) if keys else [])
     if near:
         raise WandbConfigurationError(
             f"{where}: metadata key {near[0]!r} is not one the W&B IO manager reads; did you mean {CONFIG_KEY!r}? "
             "Rename it (as written, its settings would be ignored)."
         )
+
+
+def _normal(key: str) -> str:
+    return key.strip().lower().replace("-", "_")
 
 
 def _reject_unknown(raw: Mapping[str, Any], allowed: frozenset[str], where: str, role: str) -> None:

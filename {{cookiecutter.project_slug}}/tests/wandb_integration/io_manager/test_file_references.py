@@ -62,3 +62,23 @@ def test_a_referenced_file_changed_or_gone_since_it_was_logged_is_an_error_namin
     message = str(result.get_step_failure_events()[0].step_failure_data.error)
     expected = integration.ArtifactIntegrityError if change == "edited" else integration.ArtifactNotFoundError
     assert expected.__name__ in message and str(referenced) in message
+
+
+def test_a_reference_logged_without_a_checksum_reads_back_as_the_file_is_now(resources, referenced):
+    references = [{"uri": referenced.as_uri(), "checksum": False}]
+
+    @dg.asset(metadata={"wandb_artifact_configuration": {"add_references": references}})
+    def noted() -> int:
+        return 1
+
+    read = {"wandb_artifact_configuration": {"get_path": "labels.csv"}}
+
+    @dg.asset(ins={"noted": dg.AssetIn(metadata=read)})
+    def reader(noted) -> object:
+        with open(noted) as handle:
+            return handle.read()
+
+    dg.materialize([noted], resources=resources)
+    referenced.write_text("a,b\n3,4\n")  # nothing to check it against: wandb reads it as it is, too
+    result = dg.materialize([noted, reader], selection=[reader], resources=resources)
+    assert result.output_for_node("reader") == "a,b\n3,4\n"

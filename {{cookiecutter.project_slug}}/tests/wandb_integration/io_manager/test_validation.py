@@ -32,7 +32,14 @@ def test_a_misspelled_read_key_names_the_declaring_asset_the_input_the_key_and_t
 
 
 @pytest.mark.parametrize(
-    "key", ["wandb_artifact_configuraton", "wandb_artifacts_configuration", "wandb_artifact_config"]
+    "key",
+    [
+        "wandb_artifact_configuraton",
+        "wandb_artifacts_configuration",
+        "wandb_artifact_config",
+        "WANDB_ARTIFACT_CONFIGURATION",
+        " wandb_artifact_configuration",
+    ],
 )
 def test_a_misspelled_configuration_key_is_caught_at_load_and_at_run_time_not_ignored(key, resources, store):
     @dg.asset(metadata={key: {"type": "dataset", "aliases": ["best"]}})
@@ -49,7 +56,14 @@ def test_a_misspelled_configuration_key_is_caught_at_load_and_at_run_time_not_ig
 
 
 def test_other_metadata_keys_are_left_alone():
-    @dg.asset(metadata={"wandb_note": "kept", "owner": "me", "wandb_artifact_configuration": {"type": "dataset"}})
+    @dg.asset(
+        metadata={
+            "wandb_note": "kept",
+            "owner": "me",
+            "wandb_artifact_configuration_notes": "the user's own",
+            "wandb_artifact_configuration": {"type": "dataset"},
+        }
+    )
     def table() -> int:
         return 1
 

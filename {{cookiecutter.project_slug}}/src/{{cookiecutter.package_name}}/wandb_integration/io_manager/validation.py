@@ -72,7 +72,7 @@ def _configurations(defs: dg.Definitions) -> Iterator[tuple[str, Mapping[str, An
 
 def _configured(metadata: Mapping[str, Any] | None) -> bool:
     """Metadata with a configuration, or a key that may be a misspelled one (``raw_configuration`` tells)."""
-    return bool(metadata) and any(isinstance(key, str) and key.startswith("wandb") for key in metadata)
+    return bool(metadata) and any(isinstance(key, str) and key.strip().lower().startswith("wandb") for key in metadata)
 
 
 def _owner(assets_def: dg.AssetsDefinition) -> str:
