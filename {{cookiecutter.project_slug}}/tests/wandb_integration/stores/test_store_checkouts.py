@@ -256,9 +256,23 @@ def test_a_journal_line_whose_version_is_not_a_number_is_ignored_as_torn(root):
     assert read(root) == b"one"
 
 
-def test_copies_unused_for_the_cache_duration_are_removed_when_a_step_ends_and_the_versions_survive(root, base_dir):
+def run_a_step(base_dir, cache_duration_in_minutes):
+    """One step through the IO manager on ``base_dir``'s store: its end is when unused copies expire."""
     import dagster as dg
 
+    resource = integration.WandbResource(entity="team", project="proj", mode="offline", base_dir=str(base_dir))
+    manager = integration.WandbArtifactsIOManager(
+        wandb_resource=resource, cache_duration_in_minutes=cache_duration_in_minutes
+    )
+
+    @dg.asset
+    def anything() -> int:
+        return 1
+
+    assert dg.materialize([anything], resources={"io_manager": manager}).success
+
+
+def test_copies_unused_for_the_cache_duration_are_removed_when_a_step_ends_and_the_versions_survive(root, base_dir):
     write(root, b"zero")
     write(root, b"one", artifact=OTHER_CHECKOUT)
     store = local_store.LocalArtifactStore(root)
@@ -266,14 +280,7 @@ def test_copies_unused_for_the_cache_duration_are_removed_when_a_step_ends_and_t
     recent = store.checkout(store.resolve(OTHER_CHECKOUT), "a.txt").parent
     two_days_ago = time.time() - 2 * 86400
     os.utime(old, (two_days_ago, two_days_ago))
-    resource = integration.WandbResource(entity="team", project="proj", mode="offline", base_dir=str(base_dir))
-    manager = integration.WandbArtifactsIOManager(wandb_resource=resource, cache_duration_in_minutes=60)
-
-    @dg.asset
-    def anything() -> int:
-        return 1
-
-    assert dg.materialize([anything], resources={"io_manager": manager}).success
+    run_a_step(base_dir, cache_duration_in_minutes=60)
     assert not old.exists() and recent.exists()  # unused for two days: gone; just used: kept
     assert read(root) == b"zero" and read(root, artifact=OTHER_CHECKOUT) == b"one"  # the versions are intact
     again = local_store.LocalArtifactStore(root).checkout(local_store.LocalArtifactStore(root).resolve(DATA), "a.txt")
@@ -281,17 +288,8 @@ def test_copies_unused_for_the_cache_duration_are_removed_when_a_step_ends_and_t
 
 
 def test_a_copy_used_within_the_hour_is_kept_even_with_caching_off(root, base_dir):
-    import dagster as dg
-
     write(root, b"zero")
     store = local_store.LocalArtifactStore(root)
     handed = store.checkout(store.resolve(DATA), "a.txt")
-    resource = integration.WandbResource(entity="team", project="proj", mode="offline", base_dir=str(base_dir))
-    manager = integration.WandbArtifactsIOManager(wandb_resource=resource, cache_duration_in_minutes=0)
-
-    @dg.asset
-    def anything() -> int:
-        return 1
-
-    assert dg.materialize([anything], resources={"io_manager": manager}).success
+    run_a_step(base_dir, cache_duration_in_minutes=0)
     assert handed.read_bytes() == b"zero"  # another process may still be reading it
