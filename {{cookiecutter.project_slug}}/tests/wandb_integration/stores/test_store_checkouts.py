@@ -293,3 +293,15 @@ def test_a_copy_used_within_the_hour_is_kept_even_with_caching_off(root, base_di
     handed = store.checkout(store.resolve(DATA), "a.txt")
     run_a_step(base_dir, cache_duration_in_minutes=0)
     assert handed.read_bytes() == b"zero"  # another process may still be reading it
+
+
+def test_a_copy_read_again_by_a_step_still_running_is_kept_by_another_processs_pass(root, base_dir):
+    write(root, b"zero")
+    made = local_store.LocalArtifactStore(root)
+    folder = made.checkout(made.resolve(DATA), "a.txt").parent
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(folder, (two_days_ago, two_days_ago))  # made long ago, by a process now gone
+    still_running = local_store.LocalArtifactStore(root)  # never closed: its step goes on
+    handed = still_running.checkout(still_running.resolve(DATA), "a.txt")
+    run_a_step(base_dir, cache_duration_in_minutes=60)  # another process's step ends: its pass runs
+    assert handed.read_bytes() == b"zero"

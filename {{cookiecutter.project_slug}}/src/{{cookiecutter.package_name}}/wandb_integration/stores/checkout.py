@@ -56,7 +56,7 @@ class Checkouts:
         self._scratch = ProcessScratch(ScratchArea(root / ".partial"))
         # Version folders of copies unused this long are removed when the store closes (None: kept).
         self.unused_minutes = unused_minutes
-        self._used: set[Path] = set()
+        self._used: dict[Path, float] = {}  # version folder -> when this process last recorded its use
 
     def folder(self, version: ArtifactVersion) -> Path:
         return self.root / str(version.id) / version.version_tag
@@ -66,12 +66,11 @@ class Checkouts:
         where = f"entry {entry.path!r} of artifact '{version.id}:{version.version_tag}'"
         target = self.folder(version) / entry.path
         self._check_inside(target, where)
-        self._used.add(self.folder(version))
         if target.is_file() and not target.is_symlink():
             if os.path.samefile(target, source):
-                return target  # the hard link of a large file, verified with its source
+                return self._record_use(target, version)  # the hard link of a large file, verified with its source
             try:
-                return self._verifier.check(target, entry, where)
+                return self._record_use(self._verifier.check(target, entry, where), version)
             except ArtifactIntegrityError:
                 pass  # changed by its user since: make it afresh
         elif os.path.lexists(target):
@@ -91,7 +90,17 @@ class Checkouts:
                 if os.path.lexists(partial):
                     os.unlink(partial)
         self._verifier.remember(target, entry.digest)
-        return target
+        return self._record_use(target, version)
+
+    def _record_use(self, handed: Path, version: ArtifactVersion) -> Path:
+        """Mark the version folder as used now, on disk and not only when this process ends: another
+        process's expiry pass must not remove a copy a long step still reads. At most once a minute."""
+        folder, now = self.folder(version), time.time()
+        if now - self._used.get(folder, 0.0) > 60:
+            with contextlib.suppress(OSError):
+                os.utime(folder, (now, now))
+            self._used[folder] = now
+        return handed
 
     def close(self) -> None:
         """Record when this process last used its copies, remove those no one used within the window (at
