@@ -1,7 +1,8 @@
 """Versions that cannot be read: a stored folder that became a file, a manifest or folder nobody may read,
 entry paths the store could commit but never open again. Every read, verify and repair names the path in an
 ``ArtifactStorageError`` (or refuses the entry up front), one such version or artifact never hides the
-others, and writing the value again makes a new version past the damage. Each test checks what survived."""
+others, and writing the value again makes a new version past the damage. An index nobody may read is only a
+cache: rebuilt. Each test checks what survived."""
 
 import os
 import shutil
@@ -148,3 +149,23 @@ def test_repair_of_a_store_nobody_may_read_exits_2_with_a_message_not_a_tracebac
     assert completed.returncode == 2 and "Traceback" not in completed.stderr, completed.stderr
     assert "permission is denied" in completed.stderr and str(root) in completed.stderr
     assert read(root) == b"zero"
+
+
+@pytest.mark.slow  # starts a process of its own
+@pytest.mark.skipif(not UNPRIVILEGED, reason="file modes do not bind: root without setpriv to drop capabilities")
+def test_an_index_nobody_may_read_is_rebuilt_for_readers_and_replaced_by_the_next_writer(root):
+    write(root, b"zero", aliases=["prod"])
+    write(root, b"one")
+    index = name_dir(root) / "index.json"
+    os.chmod(index, 0)
+    outcome = as_unprivileged(
+        root,
+        "print(store.local_path(store.resolve(DATA, alias='prod'), 'a.txt').read_bytes())\n"
+        f"from {PACKAGE_NAME}.wandb_integration.stores.base import ArtifactDraft\n"
+        "with store.staging_dir() as staging:\n"
+        "    (staging / 'a.txt').write_bytes(b'two')\n"
+        "    print(store.commit(ArtifactDraft(DATA, 'dataset', files={'a.txt': staging / 'a.txt'})).version_tag)",
+    )
+    assert outcome.splitlines() == ["b'zero'", "v2"], outcome
+    assert os.stat(index).st_mode & 0o444  # the index is the writer's new one
+    assert [read(root, alias="prod"), read(root, version=1), read(root)] == [b"zero", b"one", b"two"]

@@ -101,8 +101,8 @@ def load(
             raw = handle.read()
     except (FileNotFoundError, NotADirectoryError):
         raw = None
-    except (IsADirectoryError, NotRegularFileError):  # not the store's: unreadable, rebuilt (a write reports it)
-        raw = b""
+    except (IsADirectoryError, NotRegularFileError, PermissionError):
+        raw = b""  # not the store's, or no one may read it: a cache, rebuilt (the next write replaces it)
     try:
         index = parse_index(json.loads(raw), artifact) if raw is not None else None
     except (ValueError, UnicodeDecodeError):
