@@ -1,6 +1,7 @@
 """``file://`` references read offline as wandb reads them: ``get_path`` and ``download()`` give a copy of the
 referenced file, checked against the digest it was logged with; a file that changed or is gone since is an
-error naming it, never other bytes."""
+error naming it, never other bytes. One logged without a checksum reads as the file is now; a folder is one
+reference per file, named and hashed as wandb does, through the output configuration too."""
 
 import os
 
@@ -8,7 +9,8 @@ import dagster as dg
 import pytest
 import wandb
 
-from tests._package import integration
+from tests._package import integration, local_store, store_base
+from tests.conftest import ENTITY, PROJECT
 
 
 @pytest.fixture
@@ -64,21 +66,67 @@ def test_a_referenced_file_changed_or_gone_since_it_was_logged_is_an_error_namin
     assert expected.__name__ in message and str(referenced) in message
 
 
-def test_a_reference_logged_without_a_checksum_reads_back_as_the_file_is_now(resources, referenced):
-    references = [{"uri": referenced.as_uri(), "checksum": False}]
+def noted_asset(referenced, way, **reference):
+    """An asset whose artifact holds a reference, logged through the output configuration or as wandb does."""
+    if way == "configuration":
 
-    @dg.asset(metadata={"wandb_artifact_configuration": {"add_references": references}})
-    def noted() -> int:
-        return 1
+        @dg.asset(metadata={"wandb_artifact_configuration": {"add_references": [reference]}})
+        def noted() -> int:
+            return 1
 
-    read = {"wandb_artifact_configuration": {"get_path": "labels.csv"}}
+    else:
 
-    @dg.asset(ins={"noted": dg.AssetIn(metadata=read)})
+        @dg.asset
+        def noted() -> wandb.Artifact:
+            artifact = wandb.Artifact("noted", "dataset")
+            artifact.add_reference(**reference)
+            return artifact
+
+    return noted
+
+
+def reader_of(entry):
+    @dg.asset(ins={"noted": dg.AssetIn(metadata={"wandb_artifact_configuration": {"get_path": entry}})})
     def reader(noted) -> object:
         with open(noted) as handle:
             return handle.read()
 
+    return reader
+
+
+@pytest.mark.parametrize("way", ["configuration", "wandb.Artifact"])
+def test_a_reference_logged_without_a_checksum_reads_back_as_the_file_is_now(resources, referenced, way):
+    noted = noted_asset(referenced, way, uri=referenced.as_uri(), checksum=False)
     dg.materialize([noted], resources=resources)
     referenced.write_text("a,b\n3,4\n")  # nothing to check it against: wandb reads it as it is, too
-    result = dg.materialize([noted, reader], selection=[reader], resources=resources)
+    result = dg.materialize([noted, reader_of("labels.csv")], selection=["reader"], resources=resources)
     assert result.output_for_node("reader") == "a,b\n3,4\n"
+
+
+@pytest.mark.parametrize("way", ["configuration", "wandb.Artifact"])
+def test_a_folder_reference_is_one_entry_per_file_named_and_hashed_as_wandb_does(resources, referenced, way, base_dir):
+    folder = referenced.parent
+    (folder / "more" / "deep").mkdir(parents=True)
+    (folder / "more" / "deep" / "b c#1.txt").write_text("deep")
+    noted = noted_asset(referenced, way, uri=folder.as_uri(), name="data")
+    dg.materialize([noted], resources=resources)
+    store = local_store.LocalArtifactStore(base_dir / "wandb" / "artifacts")
+    stored = store.resolve(store_base.ArtifactId(ENTITY, PROJECT, "noted")).entries
+    expected = wandb.Artifact("expected", "dataset")
+    expected.add_reference(folder.as_uri(), name="data")
+    assert {path: entry.digest for path, entry in stored.items() if entry.ref} == {
+        path: entry.digest for path, entry in expected.manifest.entries.items()
+    }
+    deep = reader_of("data/more/deep/b c#1.txt")
+    assert dg.materialize([noted, deep], selection=["reader"], resources=resources).output_for_node("reader") == "deep"
+    (folder / "more" / "deep" / "b c#1.txt").write_text("changed")
+    result = dg.materialize([noted, deep], selection=["reader"], resources=resources, raise_on_error=False)
+    message = str(result.get_step_failure_events()[0].step_failure_data.error)
+    assert "ArtifactIntegrityError" in message and "b c#1.txt" in message
+
+
+def test_a_folder_reference_past_max_objects_is_refused_naming_the_limit(resources, referenced):
+    (referenced.parent / "second.csv").write_text("x")
+    noted = noted_asset(referenced, "configuration", uri=referenced.parent.as_uri(), max_objects=1)
+    with pytest.raises(integration.WandbConfigurationError, match="max_objects=1"):
+        dg.materialize([noted], resources=resources)

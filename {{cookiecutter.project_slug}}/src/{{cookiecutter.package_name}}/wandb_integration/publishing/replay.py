@@ -197,7 +197,7 @@ class _Publisher:
             if entry.ref is None:  # stored files are read-only and never change: no copy needed
                 artifact.add_file(str(self.store.local_path(version, path)), name=path, policy="immutable")
             else:
-                artifact.add_reference(entry.ref, name=path, checksum=entry.digest != entry.ref)
+                artifact.add_reference(entry.ref, name=path, checksum=not entry.unchecked)
         logged = run.log_artifact(artifact, aliases=_aliases(version))
         logged.wait()
         remote = f"{version.id.entity}/{version.id.project}/{version.id.name}:{logged.version}"

@@ -4,7 +4,8 @@ Each item is the keyword dict one would pass to ``wandb.Artifact.add_file`` / ``
 ``add_reference``. They are applied here, without wandb, so a plain Python output with extra files needs
 no wandb import. ``is_tmp`` and ``overwrite`` do what they do in wandb (a name made from the file's digest;
 a later ``add_files`` item replacing an earlier one of the same name); keywords that only tune wandb's
-upload cache (``skip_cache``, ``policy``) are accepted and have no effect.
+upload cache (``skip_cache``, ``policy``) are accepted and have no effect. A ``file://`` reference to a
+folder becomes one reference per file below it, as in wandb.
 
 Every entry name is checked, for all items, before anything is copied: a name that is absolute or
 climbs out with ``..`` is refused, so nothing is ever written outside the artifact. In ``add_dirs``, a
@@ -20,18 +21,19 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, urlparse
 
 from ..errors import WandbConfigurationError
 from ..stores.base import ManifestEntry
 from ..stores.checks import ENTRY_PATH_RULE, check_entry_paths, is_entry_path
 from ..stores.digests import file_digest
-from ..stores.files import hash_file
+from ..stores.files import file_url_path, hash_file
 from ..stores.verification import seal
 
 _ADD_FILE_KEYS = {"local_path", "name", "is_tmp", "skip_cache", "policy", "overwrite"}
 _ADD_DIR_KEYS = {"local_path", "name", "skip_cache", "policy", "merge"}
 _ADD_REFERENCE_KEYS = {"uri", "name", "checksum", "max_objects"}
+_MAX_OBJECTS = 10_000_000  # wandb's default limit of files one add_reference of a folder may track
 
 
 def _check(kwargs: Mapping[str, Any], allowed: set[str], required: str, where: str) -> None:
@@ -115,14 +117,44 @@ def add_reference(kwargs: Mapping[str, Any], references: list[ManifestEntry], wh
         raise WandbConfigurationError(
             f"{where}: reference uri {uri!r} has no supported scheme; use file://, http(s)://, s3://, gs:// or az://."
         )
+    checksum = kwargs.get("checksum", True)
+    local = file_url_path(uri) if parsed.scheme == "file" else None
+    if local is not None and local.is_dir():
+        references.extend(_folder_references(kwargs, uri, local, checksum, where))
+        return
     name = _entry(kwargs.get("name") or Path(parsed.path).name or parsed.netloc, where, "name")
     digest, size = uri, 0
-    if parsed.scheme == "file" and kwargs.get("checksum", True):
-        local = Path(unquote(parsed.path))
+    if local is not None and checksum:
         if not local.is_file():
-            raise WandbConfigurationError(f"{where}: reference {uri!r} points to no file; check the path.")
+            raise WandbConfigurationError(f"{where}: reference {uri!r} points to no file or folder; check the path.")
         digest, size = file_digest(local), local.stat().st_size
     references.append(ManifestEntry(path=name, digest=digest, size=size, ref=uri))
+
+
+def _folder_references(
+    kwargs: Mapping[str, Any], uri: str, folder: Path, checksum: bool, where: str
+) -> list[ManifestEntry]:
+    """A ``file://`` folder becomes one reference per file below it, named by its path inside the folder (under
+    ``name`` if given), as wandb's ``add_reference`` does; at most ``max_objects`` files."""
+    limit = kwargs.get("max_objects") or _MAX_OBJECTS
+    prefix = _entry(kwargs["name"].rstrip("/"), where, "name") + "/" if kwargs.get("name") else ""
+    found = []
+    for parent, dirs, names in os.walk(folder):
+        dirs.sort()
+        for file_name in sorted(names):
+            path = Path(parent) / file_name
+            if not path.is_file():
+                continue  # a socket, a fifo, a broken link: no bytes to refer to
+            if len(found) == limit:
+                raise WandbConfigurationError(
+                    f"{where}: reference {uri!r} holds more than max_objects={limit} files; raise max_objects or "
+                    "refer to a smaller folder."
+                )
+            inside = path.relative_to(folder).as_posix()
+            ref = f"{uri.rstrip('/')}/{quote(inside)}"
+            digest, size = (file_digest(path), path.stat().st_size) if checksum else (ref, 0)
+            found.append(ManifestEntry(path=_entry(prefix + inside, where, "entry"), digest=digest, size=size, ref=ref))
+    return found
 
 
 def apply(config: Any, staging_dir: Path, draft: Any, where: str) -> None:

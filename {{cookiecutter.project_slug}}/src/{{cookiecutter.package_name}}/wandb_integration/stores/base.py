@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .digests import url_digest
+
 if TYPE_CHECKING:
     from .checkout import Checkouts
 
@@ -44,6 +46,14 @@ class ManifestEntry:
     size: int
     ref: str | None = None
     stamp: tuple[int, ...] | None = field(default=None, compare=False)
+
+    @property
+    def unchecked(self) -> bool:
+        """A reference logged with ``checksum=False``: its digest stands for its URL, not its bytes, so the
+        bytes cannot be checked. This store records the URL itself; wandb the MD5 of a file's resolved URL."""
+        if self.ref is None:
+            return False
+        return self.digest == self.ref or (self.ref.startswith("file://") and self.digest == url_digest(self.ref))
 
 
 @dataclass(frozen=True)

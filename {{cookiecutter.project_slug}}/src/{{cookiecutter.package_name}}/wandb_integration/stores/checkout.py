@@ -135,9 +135,7 @@ class Checkouts:
             except OSError:
                 pass  # a filesystem without hard links: copy
         digest, _ = hash_file(source, copy_to=partial)
-        if (
-            digest != entry.digest and entry.digest != entry.ref
-        ):  # a reference logged with checksum=False  # changed while it was copied, or a faulty copy
+        if digest != entry.digest and not entry.unchecked:  # changed while it was copied, or a faulty copy
             raise ArtifactIntegrityError(
                 f"the copy of {where} has digest {digest}, not {entry.digest}; the stored file changed while "
                 "it was copied or the disk returned other bytes. Read again; if it persists, run repair."

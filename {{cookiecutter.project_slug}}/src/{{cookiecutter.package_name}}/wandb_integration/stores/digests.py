@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .files import hash_file
+from .files import file_url_path, hash_file
 
 _MANIFEST_HEADER = "wandb-artifact-manifest-v1\n"
 _CHUNK = 1024 * 1024
@@ -27,6 +27,12 @@ def file_digest(path: str | Path) -> str:
 
 def bytes_digest(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode("ascii")
+
+
+def url_digest(ref: str) -> str:
+    """wandb's digest of a ``file://`` reference logged with ``checksum=False``: the MD5 of the file's resolved
+    URL, so that it stands for the place and not the bytes."""
+    return bytes_digest(file_url_path(ref).resolve().as_uri().encode())
 
 
 def artifact_digest(entries: Iterable[tuple[str, str]]) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.request import url2pathname
 
 from ..errors import (
     ArtifactIntegrityError,
@@ -69,6 +70,17 @@ def hash_file(source: str | Path, copy_to: Path | None = None) -> tuple[str, int
             if writer:
                 writer.write(chunk)
     return base64.b64encode(md5.digest()).decode("ascii"), size
+
+
+def file_url_path(url: str) -> Path:
+    """The local path a ``file://`` URL names. wandb joins the names of a folder's files onto the folder's URL
+    as they are, so a '#' or '?' in a name is part of the path (not a fragment or query), and a name that
+    only exists undecoded is taken as it is."""
+    rest = url.removeprefix("file:")
+    if rest.startswith("//"):  # file://<host>/<path>: the host is empty or localhost
+        rest = "/" + rest[2:].partition("/")[2]
+    decoded = Path(url2pathname(rest))
+    return Path(rest) if not decoded.exists() and Path(rest).exists() else decoded
 
 
 def make_durable(paths: list[Path]) -> None:

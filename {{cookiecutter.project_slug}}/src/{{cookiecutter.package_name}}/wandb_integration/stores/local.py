@@ -71,8 +71,6 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 from ..errors import (
     ArtifactIntegrityError,
@@ -87,7 +85,7 @@ from .checkout import CHECKOUTS, Checkouts
 from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, check_path_lengths, version_number
 from .commit import name_lock, rename_into_place
 from .digests import artifact_digest
-from .files import append_line, make_durable, read_json, storage_errors, write_json
+from .files import append_line, file_url_path, make_durable, read_json, storage_errors, write_json
 from .records import FORMAT, journal_line, new_manifest, version_from
 from .repair import RepairReport, repair_store
 from .staging import FILES, STAGING, Staging, link_or_copy
@@ -314,19 +312,19 @@ class LocalArtifactStore(ArtifactStore):
 
     def _referenced_file(self, entry: ManifestEntry, where: str) -> Path:
         """The file a ``file://`` reference names, checked against the digest it was logged with (as wandb's
-        download does; one logged with ``checksum=False`` has its URL as digest, so nothing to check)."""
+        download does; one logged with ``checksum=False`` has a digest of its URL, so nothing to check)."""
         if not entry.ref.startswith("file://"):
             raise ArtifactNotFoundError(
                 f"entry {entry.path!r} of {where} is a reference to {entry.ref}; its bytes are not stored "
                 "locally. Read it from the reference."
             )
-        path = Path(url2pathname(urlparse(entry.ref).path))
+        path = file_url_path(entry.ref)
         if not path.is_file():
             raise ArtifactNotFoundError(
                 f"entry {entry.path!r} of {where} refers to {path}, which is not a file on this machine now; "
                 "put it back there, or read the artifact where it was logged."
             )
-        if entry.digest == entry.ref:
+        if entry.unchecked:
             return path
         with storage_errors(where, path, action="read"):
             return self._verifier.check(path, entry, where)

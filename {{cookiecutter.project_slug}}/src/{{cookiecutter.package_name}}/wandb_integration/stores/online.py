@@ -130,7 +130,7 @@ class WandbArtifactStore(ArtifactStore):
             artifact.add_file(str(local), name=path, policy="immutable")
         for reference in draft.references:
             # A reference whose digest is its URI was added with checksum=False (see extra_entries.py).
-            artifact.add_reference(reference.ref, name=reference.path, checksum=reference.digest != reference.ref)
+            artifact.add_reference(reference.ref, name=reference.path, checksum=not reference.unchecked)
         # A copy: wandb must not hold (or change) the list the draft, and so the user's config, owns.
         logged = self.run().log_artifact(artifact, aliases=list(draft.aliases))
         logged.wait()
