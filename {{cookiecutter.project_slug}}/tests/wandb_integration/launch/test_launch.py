@@ -228,7 +228,7 @@ def test_a_script_outside_the_project_is_refused(fake, base_dir, project):
     ("config", "fragment"),
     [
         ({"uri": "https://github.com/a/b", "job": "a/b/c:latest", "queue": "q"}, "both set"),
-        ({"uri": "https://github.com/a/b", "queue": "q"}, "wandb job create"),
+        ({"uri": "https://github.com/a/b", "queue": "q"}, "wandb job create --entity acme --project models "),
         ({"job": "a/b/c:latest", "docker_image": "img:1"}, "exactly one"),
         ({}, "nothing to run"),
     ],

@@ -93,8 +93,9 @@ class LaunchJobConfig(dg.Config):
     )
     run_id: str | None = Field(default=None, description="W&B run id for the launched run.")
 
-    def check(self) -> None:
-        """Reject combinations wandb 0.31 would reject late, ignore silently, or cannot run."""
+    def check(self, entity: str, project: str) -> None:
+        """Reject combinations wandb 0.31 would reject late, ignore silently, or cannot run (``entity`` and
+        ``project``: where the suggested commands put a job)."""
         if self.uri and self.job:
             raise WandbConfigurationError(
                 f"run_launch_job: uri {self.uri!r} and job {self.job!r} are both set; give one source."
@@ -104,8 +105,8 @@ class LaunchJobConfig(dg.Config):
             # image: passing it on would fail later with a message that never mentions the uri.
             raise WandbConfigurationError(
                 f"run_launch_job: uri {self.uri!r} cannot be launched with wandb 0.31 (it launches only a W&B job "
-                "or a docker_image). Make a job of the repository: wandb job create --entity <entity> --project "
-                f"<project> --entry-point 'python train.py' git {self.uri}, then set job to it."
+                f"or a docker_image). Make a job of the repository: wandb job create --entity {entity} --project "
+                f"{project} --entry-point 'python train.py' git {self.uri}, then set job to it."
             )
         if self.job and self.docker_image:
             raise WandbConfigurationError(

@@ -165,8 +165,8 @@ def run_launch_agent(context: dg.OpExecutionContext, config: LaunchAgentConfig) 
     tags={"kind": "wandb"},
 )
 def run_launch_job(context: dg.OpExecutionContext, config: LaunchJobConfig) -> None:
-    config.check()
     settings = settings_of(context)
+    config.check(settings.entity, settings.project)
     context.log.info(f"W&B Launch job config: {json.dumps(masked(config.model_dump()), default=str)}")
     if config.cuda is not None:
         context.log.warning("cuda is ignored: wandb 0.31 has no cuda option; choose a CUDA docker_image instead.")
