@@ -66,7 +66,7 @@ def test_a_referenced_file_changed_or_gone_since_it_was_logged_is_an_error_namin
     assert expected.__name__ in message and str(referenced) in message
 
 
-def noted_asset(referenced, way, **reference):
+def noted_asset(way, **reference):
     """An asset whose artifact holds a reference, logged through the output configuration or as wandb does."""
     if way == "configuration":
 
@@ -96,7 +96,7 @@ def reader_of(entry):
 
 @pytest.mark.parametrize("way", ["configuration", "wandb.Artifact"])
 def test_a_reference_logged_without_a_checksum_reads_back_as_the_file_is_now(resources, referenced, way):
-    noted = noted_asset(referenced, way, uri=referenced.as_uri(), checksum=False)
+    noted = noted_asset(way, uri=referenced.as_uri(), checksum=False)
     dg.materialize([noted], resources=resources)
     referenced.write_text("a,b\n3,4\n")  # nothing to check it against: wandb reads it as it is, too
     result = dg.materialize([noted, reader_of("labels.csv")], selection=["reader"], resources=resources)
@@ -108,7 +108,7 @@ def test_a_folder_reference_is_one_entry_per_file_named_and_hashed_as_wandb_does
     folder = referenced.parent
     (folder / "more" / "deep").mkdir(parents=True)
     (folder / "more" / "deep" / "b c#1.txt").write_text("deep")
-    noted = noted_asset(referenced, way, uri=folder.as_uri(), name="data")
+    noted = noted_asset(way, uri=folder.as_uri(), name="data")
     dg.materialize([noted], resources=resources)
     store = local_store.LocalArtifactStore(base_dir / "wandb" / "artifacts")
     stored = store.resolve(store_base.ArtifactId(ENTITY, PROJECT, "noted")).entries
@@ -127,6 +127,17 @@ def test_a_folder_reference_is_one_entry_per_file_named_and_hashed_as_wandb_does
 
 def test_a_folder_reference_past_max_objects_is_refused_naming_the_limit(resources, referenced):
     (referenced.parent / "second.csv").write_text("x")
-    noted = noted_asset(referenced, "configuration", uri=referenced.parent.as_uri(), max_objects=1)
+    noted = noted_asset("configuration", uri=referenced.parent.as_uri(), max_objects=1)
     with pytest.raises(integration.WandbConfigurationError, match="max_objects=1"):
         dg.materialize([noted], resources=resources)
+
+
+def test_a_file_reference_without_a_name_is_named_by_its_decoded_file_name_as_wandb_names_it(resources, tmp_path):
+    spaced = tmp_path / "b c.csv"
+    spaced.write_text("spaced")
+    noted = noted_asset("configuration", uri=spaced.as_uri())
+    expected = wandb.Artifact("expected", "dataset")
+    expected.add_reference(spaced.as_uri())
+    assert list(expected.manifest.entries) == ["b c.csv"]
+    result = dg.materialize([noted, reader_of("b c.csv")], resources=resources)
+    assert result.output_for_node("reader") == "spaced"

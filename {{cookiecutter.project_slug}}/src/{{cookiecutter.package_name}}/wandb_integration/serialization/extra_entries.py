@@ -122,7 +122,8 @@ def add_reference(kwargs: Mapping[str, Any], references: list[ManifestEntry], wh
     if local is not None and local.is_dir():
         references.extend(_folder_references(kwargs, uri, local, checksum, where))
         return
-    name = _entry(kwargs.get("name") or Path(parsed.path).name or parsed.netloc, where, "name")
+    default = local.name if local is not None else Path(parsed.path).name or parsed.netloc  # decoded, as wandb's
+    name = _entry(kwargs.get("name") or default, where, "name")
     digest, size = uri, 0
     if local is not None and checksum:
         if not local.is_file():
