@@ -152,3 +152,21 @@ def test_the_classic_resources_api_key_is_a_client_of_the_configured_server(wand
 
     assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
     assert seen == {"version": "v0", "host": wandb_server.url}
+
+
+def test_a_folder_reference_in_the_configuration_is_one_entry_per_file_online_too(resources, tmp_path):
+    folder = tmp_path / "data"
+    (folder / "more").mkdir(parents=True)
+    (folder / "top.txt").write_text("top")
+    (folder / "more" / "deep.txt").write_text("deep")
+
+    @dg.asset(metadata=config(add_references=[{"uri": folder.as_uri(), "name": "data"}]))
+    def noted() -> int:
+        return 1
+
+    @dg.asset(ins={"noted": dg.AssetIn(metadata=config(get_path="data/more/deep.txt"))})
+    def reader(noted) -> str:
+        with open(noted) as handle:
+            return handle.read()
+
+    assert dg.materialize([noted, reader], resources=resources).output_for_node("reader") == "deep"

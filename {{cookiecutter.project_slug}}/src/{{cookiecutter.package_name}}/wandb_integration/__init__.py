@@ -28,6 +28,7 @@ Module map (each layer imports only the ones listed before it)::
       commit.py                 the per-name write lock and the one committing rename
       checkout.py               the files handed to user code (get_path, download()): never the stored ones
       verification.py           reads checked against the manifest digests
+      references.py             file:// references read as wandb reads them
       repair.py                 rebuild lost or stale indexes, report damage; deletes nothing
       local_artifact.py         what readers get offline where they would get a wandb.Artifact
       online.py                 W&B through the public SDK; cache.py: its download cache

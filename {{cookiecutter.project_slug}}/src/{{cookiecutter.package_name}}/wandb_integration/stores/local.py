@@ -85,8 +85,9 @@ from .checkout import CHECKOUTS, Checkouts
 from .checks import VERSION_TAG, check_aliases, check_entry_paths, check_id, check_path_lengths, version_number
 from .commit import name_lock, rename_into_place
 from .digests import artifact_digest
-from .files import append_line, file_url_path, make_durable, read_json, storage_errors, write_json
+from .files import append_line, make_durable, read_json, storage_errors, write_json
 from .records import FORMAT, journal_line, new_manifest, version_from
+from .references import referenced_file
 from .repair import RepairReport, repair_store
 from .staging import FILES, STAGING, Staging, link_or_copy
 from .verification import Verifier, confirm_stamps
@@ -305,27 +306,8 @@ class LocalArtifactStore(ArtifactStore):
             shown = ", ".join(names[:30]) + (f", … ({len(names)} in all)" if len(names) > 30 else "")
             raise ArtifactNotFoundError(f"{where} has no entry {entry_path!r}; entries: {shown or '(none)'}.")
         if entry.ref is not None:
-            return self._referenced_file(entry, where)
+            return referenced_file(entry, where, "locally", self._verifier)
         path = self.version_dir(version) / FILES / entry_path
-        with storage_errors(where, path, action="read"):
-            return self._verifier.check(path, entry, where)
-
-    def _referenced_file(self, entry: ManifestEntry, where: str) -> Path:
-        """The file a ``file://`` reference names, checked against the digest it was logged with (as wandb's
-        download does; one logged with ``checksum=False`` has a digest of its URL, so nothing to check)."""
-        if not entry.ref.startswith("file://"):
-            raise ArtifactNotFoundError(
-                f"entry {entry.path!r} of {where} is a reference to {entry.ref}; its bytes are not stored "
-                "locally. Read it from the reference."
-            )
-        path = file_url_path(entry.ref)
-        if not path.is_file():
-            raise ArtifactNotFoundError(
-                f"entry {entry.path!r} of {where} refers to {path}, which is not a file on this machine now; "
-                "put it back there, or read the artifact where it was logged."
-            )
-        if entry.unchecked:
-            return path
         with storage_errors(where, path, action="read"):
             return self._verifier.check(path, entry, where)
 

@@ -33,6 +33,7 @@ from .cache import ArtifactCache
 from .checkout import CHECKOUTS, Checkouts
 from .digests import file_digest
 from .records import check_plain
+from .references import referenced_file
 from .verification import Verifier
 
 if TYPE_CHECKING:
@@ -65,7 +66,8 @@ class WandbArtifactStore(ArtifactStore):
         self._api: Any = None
         self._lock = threading.Lock()  # a step's outputs may be handled from more than one thread
         self._verified: set[Path] = set()
-        self.checkouts = Checkouts(self.cache.root / CHECKOUTS, Verifier())
+        self._verifier = Verifier()
+        self.checkouts = Checkouts(self.cache.root / CHECKOUTS, self._verifier)
 
     @property
     def sdk(self) -> Any:
@@ -192,10 +194,7 @@ class WandbArtifactStore(ArtifactStore):
                 f"entries: {', '.join(sorted(version.entries)) or '(none)'}."
             )
         if entry.ref is not None:
-            raise ArtifactNotFoundError(
-                f"entry {entry_path!r} of {version.id}:{version.version_tag} is a reference to {entry.ref}; "
-                "its bytes are not stored in W&B. Read it from the reference."
-            )
+            return referenced_file(entry, f"{version.id}:{version.version_tag}", "in W&B", self._verifier)
         key = f"{version.id}:{version.version_tag}"
         # Held until close(), so expiry in any process leaves it alone while this step uses it.
         folder = self.cache.get_or_populate(key, lambda target: _download(version, target))
