@@ -14,8 +14,10 @@ OFFLINE_ENV := WANDB_MODE=offline WANDB_DIR=$(CURDIR)/$(BAKE_DIR)/wandb WANDB_CA
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
 
+# Where PYTHONDONTWRITEBYTECODE is set, Python never caches compiled modules, and the tests start many
+# processes (generated suites, dg dev, step processes) that import Dagster and pandas: compile them once here.
 $(VENV)/.synced: pyproject.toml uv.lock
-	$(UV) sync --frozen
+	$(UV) sync --frozen $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode)
 	@touch $@
 
 .PHONY: install

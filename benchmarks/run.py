@@ -277,7 +277,7 @@ def online_call_pattern(project: Path) -> CaseResult:
 
 
 def fresh_bake_to_green(smoke: bool) -> CaseResult:
-    """Case 7: fresh bake -> install (uv sync) -> the generated project's own tests, wall time."""
+    """Case 7: fresh bake -> install (`make install`) -> the generated project's own tests, wall time."""
     side = Side("ours")
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
@@ -286,7 +286,7 @@ def fresh_bake_to_green(smoke: bool) -> CaseResult:
         if smoke:  # no network in the test namespace: reuse the shared environment instead of installing
             command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", "tests/defs"]
         else:
-            subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True)
+            subprocess.run(["make", "--no-print-directory", "install"], cwd=project, check=True, capture_output=True)
             env.pop("PYTHONPATH")
             command = ["make", "--no-print-directory", "test"]  # what a user runs: pytest over the cores
         completed = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
