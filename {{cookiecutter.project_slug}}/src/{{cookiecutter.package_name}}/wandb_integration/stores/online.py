@@ -31,7 +31,6 @@ from ..settings import WandbSettings, wandb_settings
 from .base import ArtifactDraft, ArtifactId, ArtifactStore, ArtifactVersion, ManifestEntry
 from .cache import ArtifactCache
 from .checkout import CHECKOUTS, Checkouts
-from .digests import file_digest
 from .records import check_plain
 from .references import referenced_file
 from .verification import Verifier
@@ -65,7 +64,6 @@ class WandbArtifactStore(ArtifactStore):
         self._run: Any = None
         self._api: Any = None
         self._lock = threading.Lock()  # a step's outputs may be handled from more than one thread
-        self._verified: set[Path] = set()
         self._verifier = Verifier()
         self.checkouts = Checkouts(self.cache.root / CHECKOUTS, self._verifier)
 
@@ -199,14 +197,13 @@ class WandbArtifactStore(ArtifactStore):
         # Held until close(), so expiry in any process leaves it alone while this step uses it.
         folder = self.cache.get_or_populate(key, lambda target: _download(version, target))
         path = folder / entry_path
-        if path not in self._verified:
-            if not path.is_file() or file_digest(path) != entry.digest:
-                raise ArtifactIntegrityError(
-                    f"downloaded file {path} of {key} does not match its manifest digest {entry.digest}; "
-                    f"delete {folder} and retry."
-                )
-            self._verified.add(path)
-        return path
+        try:
+            return self._verifier.check(path, entry, key)
+        except ArtifactIntegrityError as exc:
+            raise ArtifactIntegrityError(
+                f"downloaded file {path} of {key} does not match its manifest digest {entry.digest}; "
+                f"delete {folder} and retry."
+            ) from exc
 
     def open(self, version: ArtifactVersion) -> Any:
         return version.handle
