@@ -286,7 +286,9 @@ def fresh_bake_to_green(smoke: bool) -> CaseResult:
         if smoke:  # no network in the test namespace: reuse the shared environment instead of installing
             command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", "tests/defs"]
         else:
-            subprocess.run(["make", "--no-print-directory", "install"], cwd=project, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["make", "--no-print-directory", "install"], cwd=project, check=True, stdout=subprocess.DEVNULL
+            )
             env.pop("PYTHONPATH")
             command = ["make", "--no-print-directory", "test"]  # what a user runs: pytest over the cores
         completed = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
